@@ -1,0 +1,1 @@
+"""Tamper-evident audit log: every state change and every denied attempt is recorded."""

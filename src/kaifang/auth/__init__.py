@@ -1,0 +1,1 @@
+"""Accounts, regions and organizations (tenancy), sessions, tokens and the policy."""

@@ -1,0 +1,25 @@
+"""`kaifang demo load`."""
+
+from __future__ import annotations
+
+import typer
+
+from kaifang.cli.common import unit_of_work
+from kaifang.demo import tenancy
+
+demo_app = typer.Typer(help="The demo city (台州市, real regions and organizations).",
+                       no_args_is_help=True)
+
+
+@demo_app.command("load")
+def load(catalog: bool = typer.Option(True, help="also load the demo catalogue")) -> None:
+    """Load (idempotently) the demo city and print the demo accounts."""
+    with unit_of_work() as session:
+        regions = tenancy.load_regions(session)
+        orgs = tenancy.load_organizations(session)
+        accounts = tenancy.load_accounts(session, orgs)
+    typer.echo(f"demo city loaded: {regions} new regions, {len(orgs)} organizations")
+    typer.echo("demo accounts (demo data — change or remove before production):")
+    for acc in accounts:
+        scope = acc.org or (acc.region and f"region {acc.region}") or "platform"
+        typer.echo(f"  {acc.role:9} {acc.username:12} password: {acc.password:20} ({scope})")

@@ -1,0 +1,101 @@
+"""Settings: the only reader of the environment. Built once and passed down."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+INSECURE_SECRET = "dev-insecure-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Every setting, read from ``KAIFANG_*`` environment variables (see docs/settings.md)."""
+
+    model_config = SettingsConfigDict(env_prefix="KAIFANG_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("./var")
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str = ""
+
+    secret_key: SecretStr = SecretStr(INSECURE_SECRET)
+    fingerprint_key: SecretStr = SecretStr("")
+    pseudonym_key: SecretStr = SecretStr("")
+
+    redis_url: str = ""
+    queue_backend: Literal["auto", "sqlite", "redis", "memory"] = "auto"
+    worker_in_process: bool = True
+
+    storage_backend: Literal["local", "s3", "memory"] = "local"
+    s3_endpoint_url: str = ""
+    s3_bucket: str = "kaifang"
+    s3_access_key: SecretStr = SecretStr("")
+    s3_secret_key: SecretStr = SecretStr("")
+    s3_region: str = "us-east-1"
+
+    audit_hash: Literal["sha256", "sm3"] = "sha256"
+
+    max_body_bytes: int = 2 * 1024 * 1024
+    max_upload_bytes: int = 1024 * 1024 * 1024
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 900
+    session_max_age_seconds: int = 8 * 3600
+    token_default_days: int = 90
+    trusted_proxies: list[str] = Field(default_factory=list)
+    rate_limit_anonymous_per_minute: int = 120
+
+    default_locale: Literal["zh_CN", "en"] = "zh_CN"
+    catalog_code_template: str = "{region}-{base_class}{seq:05d}"
+    query_time_budget_ms: int = 1000
+    sqlite_busy_timeout_ms: int = 5000
+
+    @model_validator(mode="after")
+    def _refuse_insecure_secrets(self) -> Settings:
+        if self.env == "production":
+            if self.secret_key.get_secret_value() in ("", INSECURE_SECRET):
+                raise ValueError("KAIFANG_SECRET_KEY must be set to a random value in production")
+            if len(self.secret_key.get_secret_value()) < 32:
+                raise ValueError("KAIFANG_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'kaifang.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def resolved_queue_backend(self) -> str:
+        """The job queue in use: Redis when a Redis URL is given, else SQLite."""
+        if self.queue_backend != "auto":
+            return self.queue_backend
+        return "redis" if self.redis_url else "sqlite"
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A key for one purpose derived from the secret key (HKDF-like, SHA-256)."""
+        import hashlib
+        import hmac
+
+        return hmac.new(
+            self.secret_key.get_secret_value().encode(), purpose.encode(), hashlib.sha256
+        ).digest()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment once; keyword overrides win (used by tests and the CLI)."""
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def random_secret() -> str:
+    return secrets.token_urlsafe(48)

@@ -1,0 +1,23 @@
+"""Imports every domain's tables so metadata is complete (migrations, tests)."""
+
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES = (
+    "kaifang.auth.models",
+    "kaifang.audit.models",
+    "kaifang.jobs.models",
+    "kaifang.catalog.models",
+    "kaifang.search.models",
+    "kaifang.governance.models",
+)
+
+
+def import_all_models() -> None:
+    for name in MODEL_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if not exc.name or not name.startswith(exc.name):
+                raise

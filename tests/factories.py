@@ -1,0 +1,53 @@
+"""Factories for test data: regions, organizations, users with roles, actors."""
+
+from __future__ import annotations
+
+import itertools
+
+from sqlalchemy.orm import Session
+
+from kaifang.auth import service as auth_service
+from kaifang.auth.actor import SYSTEM, Actor
+from kaifang.auth.models import Organization, Region, User
+
+_seq = itertools.count(1)
+PASSWORD = "correct-horse-battery"
+
+
+def region(session: Session, code: str = "3310", name: str = "台州市") -> Region:
+    existing = session.get(Region, code)
+    if existing is not None:
+        return existing
+    parent = None
+    if len(code) > 2:
+        parent_code = code[:2] if len(code) == 4 else code[:4] if len(code) == 6 else code[:6]
+        parent = region(session, parent_code, f"区划{parent_code}").code
+    r = auth_service.create_region(session, code=code, name=name, parent_code=parent)
+    session.flush()
+    return r
+
+
+def organization(session: Session, *, region_code: str = "3310", name: str | None = None) -> Organization:
+    region(session, region_code)
+    n = next(_seq)
+    return auth_service.create_organization(
+        session, actor=SYSTEM, name=name or f"测试机构{n}", slug=f"org-{n}", region_code=region_code
+    )
+
+
+def user(session: Session, *, role: str = "user", org: Organization | None = None,
+         region_code: str | None = None, username: str | None = None) -> User:
+    if role == "officer" and org is None:
+        org = organization(session)
+    if region_code:
+        region(session, region_code)
+    u = auth_service.create_user(
+        session, actor=SYSTEM, username=username or f"{role}{next(_seq)}", password=PASSWORD,
+        role=role, organization_id=org.id if org else None, region_code=region_code,
+    )
+    session.flush()
+    return u
+
+
+def actor(session: Session, **kwargs: object) -> Actor:
+    return auth_service.actor_for(user(session, **kwargs))  # type: ignore[arg-type]
