@@ -1,0 +1,1 @@
+"""The catalogue: datasets, data items, resources, vocabularies, catalogue codes, workflow."""
