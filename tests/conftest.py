@@ -18,7 +18,9 @@ from kaifang.config import Settings
 from kaifang.db import Database, make_engine
 from kaifang.runtime import Runtime, build_runtime
 
-PG_ADMIN_URL = os.environ.get("KAIFANG_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "KAIFANG_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 BACKENDS = [b for b in os.environ.get("KAIFANG_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 
 

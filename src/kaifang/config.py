@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     rate_limit_anonymous_per_minute: int = 120
 
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
-    catalog_code_template: str = "{region}-{base_class}{seq:05d}"
+    catalog_code_template: str = "{region}-{klass}-{seq:05d}"
     query_time_budget_ms: int = 1000
     sqlite_busy_timeout_ms: int = 5000
 
