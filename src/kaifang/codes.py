@@ -36,3 +36,23 @@ def region_contains(scope: str | None, code: str | None) -> bool:
     if code is None:
         return False
     return code.startswith(scope)
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def resident_id_check_char(first17: str) -> str:
+    """The GB 11643 (ISO 7064 MOD 11-2) check character of an 18-digit resident ID."""
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return "10X98765432"[total % 11]
+
+
+def luhn_check_digit(payload: str) -> str:
+    """The Luhn check digit to append to ``payload`` (bank card numbers)."""
+    total = 0
+    for i, ch in enumerate(reversed(payload)):
+        d = int(ch)
+        if i % 2 == 0:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return str((10 - total % 10) % 10)

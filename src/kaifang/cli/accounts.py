@@ -24,8 +24,13 @@ def create_user(
     with unit_of_work() as session:
         org_id = auth_service.find_organization(session, org).id if org else None
         user = auth_service.create_user(
-            session, actor=SYSTEM, username=username, password=password, role=role,
-            organization_id=org_id, region_code=region,
+            session,
+            actor=SYSTEM,
+            username=username,
+            password=password,
+            role=role,
+            organization_id=org_id,
+            region_code=region,
         )
         typer.echo(f"created user {user.username} (id {user.id}, role {user.role})", err=True)
 
@@ -42,8 +47,9 @@ def create_token(
         if user is None:
             fail("用户不存在 (user not found)")
             return
-        _token, raw = auth_service.create_token(session, user=user, actor=SYSTEM, name=name,
-                                                expires_days=expires)
+        _token, raw = auth_service.create_token(
+            session, user=user, actor=SYSTEM, name=name, expires_days=expires
+        )
     typer.echo(raw)
 
 
@@ -55,8 +61,9 @@ def revoke_token(
 ) -> None:
     """Revoke a token by value or id, or all tokens of a user."""
     with unit_of_work() as session:
-        count = auth_service.revoke_token(session, actor=SYSTEM, token_id=token_id, raw=token,
-                                          username=username)
+        count = auth_service.revoke_token(
+            session, actor=SYSTEM, token_id=token_id, raw=token, username=username
+        )
     if count == 0:
         fail("没有可撤销的令牌 (no matching active token)")
     typer.echo(f"revoked {count} token(s)", err=True)

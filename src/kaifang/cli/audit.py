@@ -15,8 +15,9 @@ def verify() -> None:
     """Seal pending records, then check the chain; exit 1 naming the first bad record."""
     rt = runtime()
     with rt.db.unit_of_work() as session:
-        audit_service.seal_pending(session, algorithm=rt.settings.audit_hash,
-                                   anchor=rt.audit_anchor)
+        audit_service.seal_pending(
+            session, algorithm=rt.settings.audit_hash, anchor=rt.audit_anchor
+        )
     with rt.db.unit_of_work(write=False) as session:
         result = audit_service.verify_chain(session, anchor=rt.audit_anchor)
     if result.ok:
@@ -24,6 +25,7 @@ def verify() -> None:
         return
     typer.echo(
         f"audit log TAMPERED at chain record {result.bad_seq} (row id {result.bad_id}): "
-        f"{result.reason}", err=True,
+        f"{result.reason}",
+        err=True,
     )
     raise typer.Exit(1)

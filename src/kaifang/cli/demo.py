@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from kaifang.cli.common import unit_of_work
+from kaifang.cli.common import runtime, unit_of_work
 from kaifang.demo import tenancy
+from kaifang.demo.catalog import load_demo_catalog
 
-demo_app = typer.Typer(help="The demo city (台州市, real regions and organizations).",
-                       no_args_is_help=True)
+demo_app = typer.Typer(
+    help="The demo city (台州市, real regions and organizations).", no_args_is_help=True
+)
 
 
 @demo_app.command("load")
@@ -18,7 +20,14 @@ def load(catalog: bool = typer.Option(True, help="also load the demo catalogue")
         regions = tenancy.load_regions(session)
         orgs = tenancy.load_organizations(session)
         accounts = tenancy.load_accounts(session, orgs)
-    typer.echo(f"demo city loaded: {regions} new regions, {len(orgs)} organizations")
+    datasets = 0
+    if catalog:
+        with unit_of_work() as session:
+            datasets = load_demo_catalog(session, template=runtime().settings.catalog_code_template)
+    typer.echo(
+        f"demo city loaded: {regions} new regions, {len(orgs)} organizations, "
+        f"{datasets} new datasets"
+    )
     typer.echo("demo accounts (demo data — change or remove before production):")
     for acc in accounts:
         scope = acc.org or (acc.region and f"region {acc.region}") or "platform"

@@ -10,8 +10,11 @@ from kaifang.cli.db import db_app
 from kaifang.cli.demo import demo_app
 from kaifang.cli.serve import serve, worker
 
-app = typer.Typer(help="Kaifang (开放) public-data open platform.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Kaifang (开放) public-data open platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 app.command("serve")(serve)
 app.command("worker")(worker)
 app.add_typer(db_app, name="db")

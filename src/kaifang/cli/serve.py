@@ -24,8 +24,14 @@ def serve(
     settings = rt.settings
     compose(rt, embedded_worker=with_worker and settings.worker_in_process)
     app = create_app(runtime=rt)
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port,
-                proxy_headers=False, server_header=False, log_level="info")
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=port or settings.port,
+        proxy_headers=False,
+        server_header=False,
+        log_level="info",
+    )
 
 
 def worker() -> None:

@@ -85,13 +85,21 @@ def load_organizations(session: Session) -> dict[str, Organization]:
         if org is None:
             kind = "district" if name in districts else "department"
             org = auth_service.create_organization(
-                session, actor=SYSTEM, name=name, slug=_slug(name, taken),
-                region_code=_region_for(name, districts), kind=kind,
+                session,
+                actor=SYSTEM,
+                name=name,
+                slug=_slug(name, taken),
+                region_code=_region_for(name, districts),
+                kind=kind,
             )
             existing[name] = org
         governance_service.set_baseline(
-            session, organization_id=org.id, year=2020, datasets=int(row["开放数据集"]),
-            items=int(row["开放数据项"]), source=BASELINE_SOURCE,
+            session,
+            organization_id=org.id,
+            year=2020,
+            datasets=int(row["开放数据集"]),
+            items=int(row["开放数据项"]),
+            source=BASELINE_SOURCE,
         )
     session.flush()
     return existing
@@ -103,8 +111,14 @@ def load_accounts(session: Session, orgs: dict[str, Organization]) -> list[DemoA
         if auth_service.find_user(session, acc.username) is not None:
             continue
         auth_service.create_user(
-            session, actor=SYSTEM, username=acc.username, password=acc.password, role=acc.role,
-            organization_id=orgs[acc.org].id if acc.org else None, region_code=acc.region,
-            display_name=f"演示{acc.role} (demo)", is_demo=True,
+            session,
+            actor=SYSTEM,
+            username=acc.username,
+            password=acc.password,
+            role=acc.role,
+            organization_id=orgs[acc.org].id if acc.org else None,
+            region_code=acc.region,
+            display_name=f"演示{acc.role} (demo)",
+            is_demo=True,
         )
     return list(DEMO_ACCOUNTS)
