@@ -19,8 +19,7 @@ from kaifang.web.api import accounts, audit, catalog, health, tenancy
 from kaifang.web.deps import policy
 from kaifang.web.errors import install_error_handlers
 from kaifang.web.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from kaifang.web.pages import accounts as account_pages
-from kaifang.web.pages import home
+from kaifang.web.pages import page_routers
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
@@ -69,7 +68,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.add_middleware(RequestContextMiddleware, trusted_proxies=runtime.settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (health.router, accounts.router, tenancy.router, audit.router, catalog.router,
-                   home.router, account_pages.router):
+                   *page_routers()):
         app.include_router(router)
     for extra_router in runtime.extras.get("routers", []):
         app.include_router(extra_router)
