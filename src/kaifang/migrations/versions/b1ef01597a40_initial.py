@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: dd9e08c24a44
+Revision ID: b1ef01597a40
 Revises: 
-Create Date: 2026-11-22 13:28:02.400515
+Create Date: 2026-11-22 13:34:00.108154
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql  # noqa: F401
 import kaifang.db
 from sqlalchemy.dialects import postgresql
 
-revision = 'dd9e08c24a44'
+revision = 'b1ef01597a40'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -307,6 +307,45 @@ def upgrade() -> None:
     with op.batch_alter_table('resources', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_resources_dataset_id'), ['dataset_id'], unique=False)
 
+    op.create_table('search_entries',
+    sa.Column('dataset_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('catalog_code', sa.String(length=40), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('organization_name', sa.String(length=200), nullable=False),
+    sa.Column('region_code', sa.String(length=12), nullable=False),
+    sa.Column('region_name', sa.String(length=100), nullable=False),
+    sa.Column('open_attribute', sa.String(length=20), nullable=False),
+    sa.Column('grade', sa.String(length=2), nullable=False),
+    sa.Column('update_frequency', sa.String(length=20), nullable=False),
+    sa.Column('first_published_at', kaifang.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_updated_at', kaifang.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('published_key', sa.BigInteger(), nullable=False),
+    sa.Column('updated_key', sa.BigInteger(), nullable=False),
+    sa.Column('views', sa.BigInteger(), nullable=False),
+    sa.Column('downloads', sa.BigInteger(), nullable=False),
+    sa.Column('item_count', sa.Integer(), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('tsv', postgresql.TSVECTOR().with_variant(sa.Text(), 'sqlite'), nullable=True),
+    sa.Column('indexed_at', kaifang.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_search_entries_dataset_id_datasets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('dataset_id', name=op.f('pk_search_entries'))
+    )
+    with op.batch_alter_table('search_entries', schema=None) as batch_op:
+        batch_op.create_index('ix_search_entries_organization_id', ['organization_id'], unique=False)
+        batch_op.create_index('ix_search_entries_status_downloads', ['status', 'downloads', 'dataset_id'], unique=False)
+        batch_op.create_index('ix_search_entries_status_frequency', ['status', 'update_frequency'], unique=False)
+        batch_op.create_index('ix_search_entries_status_grade', ['status', 'grade'], unique=False)
+        batch_op.create_index('ix_search_entries_status_open', ['status', 'open_attribute'], unique=False)
+        batch_op.create_index('ix_search_entries_status_org', ['status', 'organization_id'], unique=False)
+        batch_op.create_index('ix_search_entries_status_published', ['status', 'published_key', 'dataset_id'], unique=False)
+        batch_op.create_index('ix_search_entries_status_region', ['status', 'region_code'], unique=False)
+        batch_op.create_index('ix_search_entries_status_updated', ['status', 'updated_key', 'dataset_id'], unique=False)
+        batch_op.create_index('ix_search_entries_status_views', ['status', 'views', 'dataset_id'], unique=False)
+        batch_op.create_index('ix_search_entries_tsv', ['tsv'], unique=False, postgresql_using='gin')
+
     op.create_table('web_sessions',
     sa.Column('id_hash', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -358,11 +397,42 @@ def upgrade() -> None:
     with op.batch_alter_table('resource_versions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_resource_versions_resource_id'), ['resource_id'], unique=False)
 
+    op.create_table('search_facets',
+    sa.Column('dataset_id', sa.Integer(), nullable=False),
+    sa.Column('facet', sa.String(length=20), nullable=False),
+    sa.Column('value', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['dataset_id'], ['search_entries.dataset_id'], name=op.f('fk_search_facets_dataset_id_search_entries'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('dataset_id', 'facet', 'value', name=op.f('pk_search_facets'))
+    )
+    with op.batch_alter_table('search_facets', schema=None) as batch_op:
+        batch_op.create_index('ix_search_facets_facet_value', ['facet', 'value', 'dataset_id'], unique=False)
+
+    op.create_table('search_suggestions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dataset_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=200).with_variant(sa.String(length=200, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['dataset_id'], ['search_entries.dataset_id'], name=op.f('fk_search_suggestions_dataset_id_search_entries'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_search_suggestions'))
+    )
+    with op.batch_alter_table('search_suggestions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_search_suggestions_dataset_id'), ['dataset_id'], unique=False)
+        batch_op.create_index('ix_search_suggestions_key', ['key', 'dataset_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('search_suggestions', schema=None) as batch_op:
+        batch_op.drop_index('ix_search_suggestions_key')
+        batch_op.drop_index(batch_op.f('ix_search_suggestions_dataset_id'))
+
+    op.drop_table('search_suggestions')
+    with op.batch_alter_table('search_facets', schema=None) as batch_op:
+        batch_op.drop_index('ix_search_facets_facet_value')
+
+    op.drop_table('search_facets')
     with op.batch_alter_table('resource_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_resource_versions_resource_id'))
 
@@ -375,6 +445,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_web_sessions_user_id'))
 
     op.drop_table('web_sessions')
+    with op.batch_alter_table('search_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_search_entries_tsv', postgresql_using='gin')
+        batch_op.drop_index('ix_search_entries_status_views')
+        batch_op.drop_index('ix_search_entries_status_updated')
+        batch_op.drop_index('ix_search_entries_status_region')
+        batch_op.drop_index('ix_search_entries_status_published')
+        batch_op.drop_index('ix_search_entries_status_org')
+        batch_op.drop_index('ix_search_entries_status_open')
+        batch_op.drop_index('ix_search_entries_status_grade')
+        batch_op.drop_index('ix_search_entries_status_frequency')
+        batch_op.drop_index('ix_search_entries_status_downloads')
+        batch_op.drop_index('ix_search_entries_organization_id')
+
+    op.drop_table('search_entries')
     with op.batch_alter_table('resources', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_resources_dataset_id'))
 
