@@ -70,7 +70,7 @@ def _chain_head(session: Session) -> tuple[int, str]:
         .order_by(AuditRecord.chain_seq.desc())
         .limit(1)
     ).first()
-    return (int(last[0]), str(last[1])) if last else (0, GENESIS)
+    return (int(last[0] or 0), str(last[1])) if last else (0, GENESIS)
 
 
 def seal_pending(session: Session, *, algorithm: str = "sha256", anchor: Path | None = None) -> int:

@@ -87,30 +87,28 @@ def _create(
     session: Session, *, org: Organization, region: str, spec: DemoSpec, title: str, template: str
 ) -> Dataset:
     items = [
-        DataItemIn(
-            label=lab,
-            name=name,
-            data_type=kind,
-            grade=grade,  # type: ignore[arg-type]
-            open_attribute=attr,
-        )  # type: ignore[arg-type]
+        DataItemIn.model_validate(
+            {"label": lab, "name": name, "data_type": kind, "grade": grade, "open_attribute": attr}
+        )
         for lab, name, kind, grade, attr, _gen in spec.items
     ]
     summary = spec.summary or f"{title}，包括{'、'.join(i.label for i in items[:4])}等数据项。"
-    data = DatasetIn(
-        title=title,
-        summary=summary + DEMO_NOTE,
-        organization_id=org.id,
-        region_code=region,
-        domains=list(spec.domains),
-        keywords=list(spec.keywords),
-        update_frequency=spec.frequency,
-        open_attribute=spec.open_attribute,
-        base_class=spec.base_class,
-        items=items,  # type: ignore[arg-type]
-        spatial_coverage=title[:3] if title.startswith(DISTRICTS) else "台州市",
-        contact_name="数据专员（演示）",
-        contact_phone="0576-88888888",
+    data = DatasetIn.model_validate(
+        dict(
+            title=title,
+            summary=summary + DEMO_NOTE,
+            organization_id=org.id,
+            region_code=region,
+            domains=list(spec.domains),
+            keywords=list(spec.keywords),
+            update_frequency=spec.frequency,
+            open_attribute=spec.open_attribute,
+            base_class=spec.base_class,
+            items=items,
+            spatial_coverage=title[:3] if title.startswith(DISTRICTS) else "台州市",
+            contact_name="数据专员（演示）",
+            contact_phone="0576-88888888",
+        )
     )
     return catalog_service.create_dataset(
         session, actor=SYSTEM, data=data, code_template=template, is_demo=True

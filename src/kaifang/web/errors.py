@@ -54,8 +54,14 @@ def wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-def render_error(request: Request, status: int, code: str, message: str, details: Any = None,
-                 headers: dict[str, str] | None = None) -> Response:
+def render_error(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """A JSON error for API clients, an error page for browsers."""
     if wants_html(request):
         from fastapi.responses import RedirectResponse
@@ -81,9 +87,14 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = exc.errors()
     if any(p.get("type") == "json_invalid" for p in problems):
-        return render_error(request, 400, "bad_request", "请求体不是合法的 JSON (malformed JSON body)")
+        return render_error(
+            request, 400, "bad_request", "请求体不是合法的 JSON (malformed JSON body)"
+        )
     fields = [
-        {"field": ".".join(str(x) for x in p.get("loc", ()) if x != "body"), "message": p.get("msg")}
+        {
+            "field": ".".join(str(x) for x in p.get("loc", ()) if x != "body"),
+            "message": p.get("msg"),
+        }
         for p in problems
     ]
     return render_error(request, 422, "invalid_input", "输入有误 (invalid input)", fields)
@@ -97,22 +108,31 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     message = {404: "页面不存在 (not found)", 405: "不支持该方法 (method not allowed)"}.get(
         exc.status_code, str(exc.detail)
     )
-    return render_error(request, exc.status_code, code, message, headers=exc.headers)
+    return render_error(request, exc.status_code, code, message, headers=dict(exc.headers or {}))
 
 
 async def _operational_error(request: Request, exc: Exception) -> Response:
     if is_lock_error(exc):
-        return render_error(request, 503, "unavailable", "系统繁忙，请稍后重试 (busy, retry later)",
-                            headers={"Retry-After": "1"})
+        return render_error(
+            request,
+            503,
+            "unavailable",
+            "系统繁忙，请稍后重试 (busy, retry later)",
+            headers={"Retry-After": "1"},
+        )
     return await _unexpected(request, exc)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     # Log the details server-side only; the client gets a request id to quote.
     log.exception("unhandled error", extra={"request_id": getattr(request.state, "request_id", "")})
-    return render_error(request, 500, "internal_error",
-                        "服务器内部错误，请引用请求编号联系管理员 (internal error)",
-                        {"request_id": getattr(request.state, "request_id", "")})
+    return render_error(
+        request,
+        500,
+        "internal_error",
+        "服务器内部错误，请引用请求编号联系管理员 (internal error)",
+        {"request_id": getattr(request.state, "request_id", "")},
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
