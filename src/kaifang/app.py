@@ -15,7 +15,7 @@ from kaifang.audit import service as audit_service
 from kaifang.background import AuditSealer
 from kaifang.config import Settings, load_settings
 from kaifang.runtime import Runtime, build_runtime
-from kaifang.web.api import accounts, audit, catalog, health, tenancy
+from kaifang.web.api import api_routers
 from kaifang.web.deps import policy
 from kaifang.web.errors import install_error_handlers
 from kaifang.web.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -67,8 +67,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                        max_upload=runtime.settings.max_upload_bytes)
     app.add_middleware(RequestContextMiddleware, trusted_proxies=runtime.settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (health.router, accounts.router, tenancy.router, audit.router, catalog.router,
-                   *page_routers()):
+    for router in (*api_routers(), *page_routers()):
         app.include_router(router)
     for extra_router in runtime.extras.get("routers", []):
         app.include_router(extra_router)

@@ -1,1 +1,12 @@
 """The native JSON API under /api/v1."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def api_routers() -> list[APIRouter]:
+    """Every API router, in mounting order. Add a domain's router here."""
+    from kaifang.web.api import accounts, audit, catalog, health, tenancy
+
+    return [health.router, accounts.router, tenancy.router, audit.router, catalog.router]
