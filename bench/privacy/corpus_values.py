@@ -10,7 +10,7 @@ import string
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from kaifang.privacy import checksums, lexicon
+from kaifang import checksums, lexicon
 
 _SURNAMES_WEIGHTED = (
     "王" * 14

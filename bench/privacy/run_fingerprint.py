@@ -23,7 +23,7 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kaifang.privacy import checksums
+from kaifang import checksums
 from kaifang.privacy.fingerprint import detect, embed
 
 KEY = b"bench-fingerprint-key-0123456789"

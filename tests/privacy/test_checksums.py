@@ -8,7 +8,7 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kaifang.privacy import checksums
+from kaifang import checksums
 
 # --- independent references (written from the standards' formulas, not from the module) ---
 

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from kaifang.errors import InvalidInput
-from kaifang.privacy import checksums
+from kaifang import checksums
 from kaifang.privacy.masking import apply_rule, apply_rules, derive_dataset_key, parse_rule
 
 KEY = derive_dataset_key(b"master-key-for-tests-0123456789", "dataset-1")

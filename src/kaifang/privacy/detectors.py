@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from kaifang.privacy import checksums
+from kaifang import checksums
 from kaifang.privacy.normalize import NormalizedText
 from kaifang.privacy.registry import RawSpan
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 
-from kaifang.privacy import checksums
+from kaifang import checksums
 from kaifang.privacy.addresses import address_value_status
 from kaifang.privacy.detectors import PassportDetector, PlateDetector, TravelPermitDetector
 from kaifang.privacy.names import name_value_status

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kaifang.privacy import checksums
+from kaifang import checksums
 from kaifang.privacy.masking.base import MaskingOperator, as_strings, keyed_digest, map_distinct
 from kaifang.privacy.values import STATUS_CHECKS, VALID, canonical
 
