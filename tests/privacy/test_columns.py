@@ -8,7 +8,8 @@ import random
 import pyarrow as pa
 import pytest
 
-from kaifang import checksums, classify_column, classify_table, suggest_dataset_grade
+from kaifang import checksums
+from kaifang.privacy import classify_column, classify_table, suggest_dataset_grade
 from kaifang.privacy.scan import JSON_KEYS, findings_to_json, scan_table
 
 RNG = random.Random(11)

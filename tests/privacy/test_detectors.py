@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from kaifang.privacy import analyze, checksums
+from kaifang import checksums
+from kaifang.privacy import analyze
 from kaifang.privacy.registry import Finding
 
 RNG = random.Random(20240601)

@@ -7,8 +7,8 @@ import random
 import pyarrow as pa
 import pytest
 
-from kaifang.errors import InvalidInput
 from kaifang import checksums
+from kaifang.errors import InvalidInput
 from kaifang.privacy.fingerprint import detect, embed, plan_fingerprint
 
 KEY = b"fingerprint-test-key-0123456789ab"

@@ -8,8 +8,8 @@ import random
 import pyarrow as pa
 import pytest
 
-from kaifang.errors import InvalidInput
 from kaifang import checksums
+from kaifang.errors import InvalidInput
 from kaifang.privacy.masking import apply_rule, apply_rules, derive_dataset_key, parse_rule
 
 KEY = derive_dataset_key(b"master-key-for-tests-0123456789", "dataset-1")
