@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from kaifang.audit import service as audit_service
 from kaifang.auth import service as auth_service
@@ -157,6 +157,11 @@ def _replace_items(dataset: Dataset, items: list[DataItemIn]) -> None:
                 details={"item": item.label, "field": "name"},
             )
         seen.add(item.name.lower())
+    session = object_session(dataset)
+    if dataset.items and session is not None:
+        # Old rows must be gone before new ones with the same field names are inserted.
+        dataset.items.clear()
+        session.flush()
     dataset.items = [DataItem(position=i, **item.model_dump()) for i, item in enumerate(items)]
     dataset.item_count = len(items)
     dataset.grade = highest_grade((i.grade for i in items), default=dataset.grade or "L1")
