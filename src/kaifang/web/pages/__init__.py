@@ -7,6 +7,28 @@ from fastapi import APIRouter
 
 def page_routers() -> list[APIRouter]:
     """Every page router, in mounting order (more specific paths first)."""
-    from kaifang.web.pages import accounts, home
+    from kaifang.web.pages import (
+        accounts,
+        admin,
+        datasets,
+        developer,
+        directory,
+        home,
+        register,
+        review,
+        workbench,
+        workbench_edit,
+    )
 
-    return [home.router, accounts.router]
+    return [
+        home.router,
+        accounts.router,
+        register.router,
+        datasets.router,
+        directory.router,
+        developer.router,
+        workbench_edit.router,
+        review.router,
+        admin.router,
+        workbench.router,
+    ]

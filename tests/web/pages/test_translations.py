@@ -1,0 +1,98 @@
+"""Every message these pages use has a Chinese translation; English is one click away."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from kaifang.web import i18n
+from kaifang.web.pages import presenters, review, workbench
+from tests import factories
+from tests.web.pages.conftest import Cast
+from tests.web.pages.pagetools import get, sign_in
+
+WEB = Path(i18n.__file__).parent
+TEMPLATES = WEB / "templates"
+PAGE_TEMPLATES = [
+    *sorted((TEMPLATES / "datasets").glob("*.html")),
+    *sorted((TEMPLATES / "directory").glob("*.html")),
+    *sorted((TEMPLATES / "workbench").glob("*.html")),
+    *(
+        TEMPLATES / name
+        for name in (
+            "_macros.html",
+            "_code_examples.html",
+            "developer.html",
+            "register.html",
+            "account.html",
+        )
+    ),
+]
+CALL = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
+EMPTY_LIST = re.compile(r'dataset_list\(page, "([^"]+)"\)')
+PLACEHOLDER = re.compile(r"\{\w+\}")
+
+
+def _msgids() -> set[str]:
+    found: set[str] = set()
+    for path in PAGE_TEMPLATES:
+        text = path.read_text(encoding="utf-8")
+        found |= {a or b for a, b in CALL.findall(text)}
+        found |= set(EMPTY_LIST.findall(text))
+    for table in (
+        presenters.OPEN_ATTRIBUTE_MSGIDS,
+        presenters.GRADE_MSGIDS,
+        presenters.STATUS_MSGIDS,
+        presenters.FIELD_MSGIDS,
+        presenters.EVENT_MSGIDS,
+        workbench.NOTICES,
+        review.DONE,
+    ):
+        found |= set(table.values())
+    found |= {c.msgid for c in presenters.CHECKS}
+    found |= {d.label for d in presenters.downloads(1, geo=True)}
+    return found
+
+
+def _pages_tsv() -> dict[str, str]:
+    rows = (WEB / "translations" / "pages_zh_CN.tsv").read_text(encoding="utf-8").splitlines()
+    pairs = [row.split("\t") for row in rows if row]
+    assert all(len(p) == 2 and p[0] and p[1] for p in pairs), "each line is msgid<TAB>中文"
+    keys = [p[0] for p in pairs]
+    assert len(keys) == len(set(keys)), "duplicate msgids"
+    return dict(pairs)
+
+
+def test_every_message_has_a_chinese_translation() -> None:
+    known = {**i18n.catalog("zh_CN"), **_pages_tsv()}
+    assert sorted(m for m in _msgids() if m not in known) == []
+
+
+def test_translations_keep_their_placeholders() -> None:
+    for msgid, text in _pages_tsv().items():
+        assert sorted(PLACEHOLDER.findall(msgid)) == sorted(PLACEHOLDER.findall(text)), msgid
+
+
+@pytest.mark.parametrize(
+    "path", ["/organizations", "/domains", "/developer", "/register", "/regions/3310"]
+)
+def test_public_pages_switch_to_english(
+    client: TestClient, session: Session, cast: Cast, path: str
+) -> None:
+    factories.published_dataset(session, org=cast.org)
+    session.commit()
+    zh, en = get(client, path), get(client, f"{path}?lang=en")
+    assert zh.status_code == en.status_code == 200
+    assert '<html lang="zh-CN">' in zh.text and '<html lang="en">' in en.text
+    assert 'href="?lang=zh_CN"' in en.text and 'lang="zh-CN">中文' in en.text
+
+
+def test_workbench_switches_to_english(client: TestClient, cast: Cast) -> None:
+    sign_in(client, cast.officer)
+    en = get(client, "/workbench/datasets/new?lang=en").text
+    assert '<html lang="en">' in en and "Metadata completeness" in en
+    assert "Unconditionally open" in en
