@@ -1,0 +1,232 @@
+"""Pre-flight checks for spreadsheet packages before calamine (native code) opens them.
+
+Measured with python-calamine 0.9.1: an XLSX whose two cells sit at A1 and XFD1048576 makes it
+allocate 549 GB, and a ``sharedStrings.xml`` declaring ``uniqueCount="4000000000"`` makes it
+allocate 96 GB; both abort the whole process, which no ``try`` can catch. A lying
+``<dimension>`` is ignored by calamine. So the guard measures what is really there:
+
+* the ZIP itself (``archives.inspect_zip`` and a full inflate that counts real bytes);
+* every worksheet's true extent: the highest row (``<row r>`` and cell references) and column
+  actually referenced, against ``max_rows``, ``max_columns`` and ``max_cells``;
+* ``sharedStrings.xml``'s declared ``uniqueCount`` against what its size can hold;
+* for ODS, repeated rows and columns that carry values (``number-*-repeated``).
+
+Binary formats (XLS, XLSB) cannot be scanned this cheaply, so calamine first opens every sheet
+in a child process with an address-space limit (``probe_in_sandbox``): an allocation bomb
+kills only the child, and the file is refused.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from kaifang.ingest.archives import inspect_zip, open_zip, verify_members
+from kaifang.ingest.options import IngestOptions
+from kaifang.ingest.problems import invalid, too_large
+
+_ROW_REF = re.compile(rb"<row\b[^>]*?\br=\"([0-9]+)\"")
+_ROW_REF_FAST = re.compile(rb"<row r=\"([0-9]+)\"")
+_WIDE_CELL = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{2,3})[0-9]+\"")
+_WIDE_CELL_FAST = re.compile(rb"<c r=\"([A-Z]{2,3})[0-9]")
+_ODD_TAG = re.compile(rb"<c(?: (?!r=\")|>)|<row (?!r=\")")
+_NO_REF_CELL = re.compile(rb"<c(?=[\s>/])(?![^>]*\br=)")
+_UNIQUE_COUNT = re.compile(rb"uniqueCount=\"([0-9]+)\"")
+_ODS_TAG = re.compile(rb"<[\w.-]+:table-(row|cell)\b([^>]*)>")
+_ODS_ROWS = re.compile(rb"number-rows-repeated=\"([0-9]+)\"")
+_ODS_COLS = re.compile(rb"number-columns-repeated=\"([0-9]+)\"")
+_ODS_VALUE = re.compile(rb"value-type=")
+_MIN_SHARED_STRING_BYTES = 8
+SANDBOXED = ("xls", "xlsb")
+SANDBOX_MEMORY = 2 * 1024**3
+SANDBOX_SECONDS = 120
+_PROBE = """
+import resource, sys
+limit = int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+import python_calamine as calamine
+try:
+    book = calamine.CalamineWorkbook.from_path(sys.argv[1])
+    for name in book.sheet_names:
+        book.get_sheet_by_name(name)
+except MemoryError:
+    sys.exit(4)
+except Exception:
+    sys.exit(3)
+"""
+_CARRY = 64 * 1024
+
+
+def column_number(letters: bytes) -> int:
+    """1-based column number of spreadsheet column letters (``A`` is 1, ``XFD`` is 16384)."""
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
+
+
+class SheetExtent:
+    """Streams a worksheet's XML and keeps the highest row and column really referenced.
+
+    Rows come from ``<row r>`` and from cell references beyond the highest row seen (found
+    with a rarely-matching pattern, so a normal sheet costs one quick scan); columns from
+    two- and three-letter references, or from counting cells when references are omitted.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+        self.rows = 0
+        self.columns = 26
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        joined = self._tail + chunk
+        cut = joined.rfind(b"<")
+        # Complete tags only; the start of a cut tag is carried into the next chunk.
+        data, self._tail = joined[:cut], joined[cut:][:_CARRY]
+        # Excel, WPS and most writers put r="..." first; then cheap literal patterns suffice.
+        fast = _ODD_TAG.search(data) is None
+        rows = (_ROW_REF_FAST if fast else _ROW_REF).findall(data)
+        self.rows = max(self.rows, _max_int(rows))
+        self.rows = max(self.rows, _max_int(_taller_cells(self.rows, fast).findall(data)))
+        wide = (_WIDE_CELL_FAST if fast else _WIDE_CELL).findall(data)
+        if wide:
+            self.columns = max(self.columns, max(map(column_number, wide)))
+        if not fast and _NO_REF_CELL.search(data):
+            self.columns = max(self.columns, max(seg.count(b"<c") for seg in data.split(b"<row")))
+
+    def check(self, options: IngestOptions, sheet_label: str) -> None:
+        cells = self.rows * self.columns
+        if self.columns > options.max_columns or self.rows > options.max_rows + 1:
+            raise _extent_error(sheet_label, self.rows, self.columns, options)
+        if cells > options.max_cells:
+            raise _extent_error(sheet_label, self.rows, self.columns, options)
+
+
+def _max_int(values: list[bytes]) -> int:
+    return max(map(int, values)) if values else 0
+
+
+@functools.lru_cache(maxsize=64)
+def _taller_cells(rows: int, fast: bool) -> re.Pattern[bytes]:
+    """Cell references whose row number may exceed ``rows`` (within a factor of two)."""
+    digits = str(max(rows, 1))
+    length, first = len(digits), int(digits[0])
+    taller = rb"[0-9]{%d,}" % (length + 1)
+    if first < 9:
+        taller = rb"[%d-9][0-9]{%d}|" % (first + 1, length - 1) + taller
+    prefix = rb"<c r=\"" if fast else rb"<c\b[^>]*?\br=\""
+    return re.compile(prefix + rb"[A-Z]+(" + taller + rb")\"")
+
+
+def _extent_error(sheet: str, rows: int, columns: int, options: IngestOptions) -> Exception:
+    return too_large(
+        f"工作表“{sheet}”的数据范围达到 {rows} 行 × {columns} 列，超过上限"
+        f"（最多 {options.max_columns} 列、{options.max_cells} 个单元格）",
+        f"worksheet {sheet!r} spans {rows} rows x {columns} columns, beyond the limits "
+        f"({options.max_columns} columns, {options.max_cells} cells)",
+        rows=rows,
+        columns=columns,
+    )
+
+
+class SharedStringsCount:
+    """Checks the declared ``uniqueCount`` against the part's real size."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.seen = False
+
+    def feed(self, chunk: bytes) -> None:
+        if self.seen:
+            return
+        self.seen = True
+        match = _UNIQUE_COUNT.search(chunk[:4096])
+        if match and int(match.group(1)) > self.size // _MIN_SHARED_STRING_BYTES + 1:
+            raise too_large(
+                f"共享字符串表声明了 {int(match.group(1))} 个字符串，与其实际大小不符，疑似恶意文件",
+                f"sharedStrings.xml declares {int(match.group(1))} strings, far more than its "
+                "size can hold (a likely malicious file)",
+            )
+
+
+class ODSRepeats:
+    """Counts the cells that repeated rows and columns with values would expand to."""
+
+    def __init__(self, options: IngestOptions):
+        self.options = options
+        self.cells = 0
+        self._row_repeat = 1
+        self._carry = b""
+
+    def feed(self, chunk: bytes) -> None:
+        data = self._carry + chunk
+        cut = data.rfind(b"<")
+        data, self._carry = data[:cut], data[cut:][-65536:]
+        for kind, attrs in _ODS_TAG.findall(data):
+            if kind == b"row":
+                match = _ODS_ROWS.search(attrs)
+                self._row_repeat = int(match.group(1)) if match else 1
+            elif _ODS_VALUE.search(attrs):
+                match = _ODS_COLS.search(attrs)
+                self.cells += self._row_repeat * (int(match.group(1)) if match else 1)
+        if self.cells > self.options.max_cells:
+            raise too_large(
+                f"表格展开后超过 {self.options.max_cells} 个单元格（重复行/列），疑似恶意文件",
+                f"the spreadsheet expands to more than {self.options.max_cells} cells through "
+                "repeated rows or columns (a likely malicious file)",
+            )
+
+
+def guard_package(path: Path, fmt: str, options: IngestOptions) -> list[str]:
+    """Run the checks for an XLSX or ODS package; returns warnings (never trusts headers)."""
+    label = fmt.upper()
+    with open_zip(path) as zf:
+        members = inspect_zip(zf, options.archive, label=label)
+        extents = {
+            m.name: SheetExtent(m.name)
+            for m in members
+            if m.name.startswith("xl/worksheets/") and m.name.endswith(".xml")
+        }
+        scanners = {name: extent.feed for name, extent in extents.items()}
+        for member in members:
+            if member.name == "xl/sharedStrings.xml":
+                scanners[member.name] = SharedStringsCount(member.size).feed
+            if fmt == "ods" and member.name == "content.xml":
+                scanners[member.name] = ODSRepeats(options).feed
+        verify_members(zf, members, label=label, scanners=scanners)
+    for index, extent in enumerate(extents.values(), start=1):
+        extent.check(options, f"sheet{index}")
+    return []
+
+
+def probe_in_sandbox(
+    path: Path, *, memory: int = SANDBOX_MEMORY, seconds: int = SANDBOX_SECONDS
+) -> None:
+    """Open every sheet in a memory-limited child process; refuse the file if that fails."""
+    # Fixed interpreter and code; the only argument is a server-side path, never a shell.
+    try:
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "-I", "-c", _PROBE, str(path), str(memory)],
+            capture_output=True,
+            timeout=seconds,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise invalid(
+            "电子表格解析超时，文件可能已损坏", "parsing the spreadsheet timed out"
+        ) from None
+    if done.returncode == 3:
+        raise invalid(
+            "电子表格文件已损坏或格式不受支持，请用 Excel/WPS 另存为 .xlsx 后重试",
+            "the spreadsheet is corrupt or unsupported; save it again as .xlsx",
+        )
+    if done.returncode != 0:
+        raise too_large(
+            "电子表格解析所需内存超过上限，疑似恶意文件；请另存为 .xlsx 或 CSV 后重试",
+            "parsing the spreadsheet would need more memory than allowed (a likely malicious "
+            "file); save it as .xlsx or CSV and retry",
+        )
