@@ -11,6 +11,7 @@ MODEL_MODULES = (
     "kaifang.catalog.models",
     "kaifang.search.models",
     "kaifang.governance.models",
+    "kaifang.access.models",
 )
 
 

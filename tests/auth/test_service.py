@@ -14,8 +14,9 @@ from tests import factories
 
 
 def _login(session: Session, username: str, password: str):  # type: ignore[no-untyped-def]
-    user = auth_service.authenticate(session, username=username, password=password,
-                                     max_failures=3, lockout_seconds=60)
+    user = auth_service.authenticate(
+        session, username=username, password=password, max_failures=3, lockout_seconds=60
+    )
     if user is None:
         raise NotAuthenticated(auth_service.GENERIC_LOGIN_ERROR)
     return user
@@ -63,13 +64,15 @@ def test_organization_credit_code_checked(session: Session) -> None:
     factories.region(session, "3310")
     body = "91331000MA2ABCDE1"
     good = body + uscc_check_char(body)
-    org = auth_service.create_organization(session, actor=SYSTEM, name="企业A", slug="qa",
-                                           region_code="3310", uscc=good)
+    org = auth_service.create_organization(
+        session, actor=SYSTEM, name="企业A", slug="qa", region_code="3310", uscc=good
+    )
     assert org.uscc == good
     bad_char = USCC_ALPHABET[(USCC_ALPHABET.index(good[-1]) + 1) % 31]
     with pytest.raises(InvalidInput) as exc:
-        auth_service.create_organization(session, actor=SYSTEM, name="企业B", slug="qb",
-                                         region_code="3310", uscc=body + bad_char)
+        auth_service.create_organization(
+            session, actor=SYSTEM, name="企业B", slug="qb", region_code="3310", uscc=body + bad_char
+        )
     assert exc.value.details == {"field": "uscc"}
 
 
@@ -88,19 +91,32 @@ def test_tokens_hashed_expire_and_revoke(session: Session) -> None:
 def test_tokens_are_personal(session: Session) -> None:
     alice, bob = factories.user(session), factories.user(session)
     with pytest.raises(PermissionDenied):
-        auth_service.create_token(session, user=alice, actor=auth_service.actor_for(bob),
-                                  expires_days=1)
+        auth_service.create_token(
+            session, user=alice, actor=auth_service.actor_for(bob), expires_days=1
+        )
 
 
 def test_region_admin_cannot_create_users_elsewhere(session: Session) -> None:
     admin = factories.actor(session, role="admin", region_code="331002")
     other = factories.organization(session, region_code="331003")
     with pytest.raises(PermissionDenied):
-        auth_service.create_user(session, actor=admin, username="zz-officer", password="x" * 10,
-                                 role="officer", organization_id=other.id)
+        auth_service.create_user(
+            session,
+            actor=admin,
+            username="zz-officer",
+            password="x" * 10,
+            role="officer",
+            organization_id=other.id,
+        )
     own = factories.organization(session, region_code="331002")
-    created = auth_service.create_user(session, actor=admin, username="jj-officer",
-                                       password="x" * 10, role="officer", organization_id=own.id)
+    created = auth_service.create_user(
+        session,
+        actor=admin,
+        username="jj-officer",
+        password="x" * 10,
+        role="officer",
+        organization_id=own.id,
+    )
     assert created.organization_id == own.id
 
 

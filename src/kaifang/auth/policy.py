@@ -98,6 +98,40 @@ POLICY: dict[str, dict[str, Rule]] = {
     # Audit
     "audit.read": {"auditor": in_region},
     "audit.verify": {"auditor": platform_wide, "admin": platform_wide},
+    # Conditional opening (受限开放): applications, grants, reports, keys, call logs
+    "application.create": {"user": signed_in, "officer": signed_in},
+    "application.read": {
+        "user": owner,
+        "officer": either(owner, own_org),
+        "reviewer": in_region,
+        "admin": in_region,
+        "auditor": in_region,
+    },
+    "application.edit": {"user": owner, "officer": owner},
+    "application.review_org": {"officer": own_org, "admin": in_region},
+    "application.review_bureau": {"reviewer": in_region, "admin": in_region},
+    "grant.read": {
+        "user": owner,
+        "officer": either(owner, own_org),
+        "reviewer": in_region,
+        "admin": in_region,
+        "auditor": in_region,
+    },
+    "grant.revoke": {"officer": own_org, "reviewer": in_region, "admin": in_region},
+    "grant.suspend": {"officer": own_org, "reviewer": in_region, "admin": in_region},
+    "usage_report.submit": {"user": owner, "officer": owner},
+    "agreement.manage": {"admin": platform_wide},
+    "apikey.manage_own": {r: signed_in for r in ALL_SIGNED_IN},
+    "apikey.manage_org": {"officer": own_org},
+    "calllog.read_own": {r: signed_in for r in ALL_SIGNED_IN},
+    "calllog.read_org": {"officer": own_org, "reviewer": in_region, "admin": in_region},
+    "calllog.read_all": {"auditor": in_region, "admin": platform_wide},
+    "access.sla_read": {
+        "officer": own_org,
+        "reviewer": in_region,
+        "admin": in_region,
+        "auditor": in_region,
+    },
     # Jobs
     "job.read": {
         "officer": either(owner, own_org),

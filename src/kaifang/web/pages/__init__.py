@@ -8,6 +8,7 @@ from fastapi import APIRouter
 def page_routers() -> list[APIRouter]:
     """Every page router, in mounting order (more specific paths first)."""
     from kaifang.web.pages import (
+        access,
         accounts,
         admin,
         datasets,
@@ -31,4 +32,5 @@ def page_routers() -> list[APIRouter]:
         review.router,
         admin.router,
         workbench.router,
+        access.router,
     ]
