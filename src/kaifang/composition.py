@@ -5,13 +5,14 @@ from __future__ import annotations
 import importlib
 import logging
 
+from kaifang.access.calllog import install_call_log
 from kaifang.jobs import HueyJobQueue, Worker, install_job_dispatch
 from kaifang.runtime import Runtime
 
 log = logging.getLogger("kaifang")
 
 # Modules whose import registers job handlers; web processes and workers import the same set.
-TASK_MODULES: tuple[str, ...] = ()
+TASK_MODULES = ("kaifang.ingest.tasks", "kaifang.access.tasks")
 
 
 def _import_tasks() -> None:
@@ -33,6 +34,7 @@ def compose(runtime: Runtime, *, embedded_worker: bool) -> Runtime:
     _import_tasks()
     install_job_dispatch(runtime.db, runtime.queue)
     _install_search(runtime)
+    install_call_log(runtime)
     if embedded_worker and isinstance(runtime.queue, HueyJobQueue):
         worker = Worker(runtime.queue)
         runtime.extras["on_start"].append(worker.start)

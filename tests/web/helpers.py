@@ -23,7 +23,10 @@ def csrf_from_page(client: TestClient, path: str = "/login") -> str:
 
 def bearer(client: TestClient, username: str) -> dict[str, str]:
     login(client, username)
-    token = client.post("/api/v1/me/tokens", json={"name": "t"},
-                        headers={"x-csrf-token": csrf_from_page(client, "/account")}).json()["token"]
+    token = client.post(
+        "/api/v1/me/tokens",
+        json={"name": "t"},
+        headers={"x-csrf-token": csrf_from_page(client, "/account")},
+    ).json()["token"]
     client.cookies.clear()
     return {"authorization": f"Bearer {token}"}

@@ -63,15 +63,22 @@ def test_register_duplicate_and_invalid_credit_code(client: TestClient) -> None:
     assert dup.status_code == 409 and dup.json()["error"]["code"] == "conflict"
     base = "91331000MA2ABCDE1"
     wrong = "0" if uscc_check_char(base) != "0" else "1"
-    bad = client.post("/api/v1/auth/register", json={
-        "username": "company1", "password": "long-enough-pw", "account_kind": "organization",
-        "company_uscc": base + wrong})
+    bad = client.post(
+        "/api/v1/auth/register",
+        json={
+            "username": "company1",
+            "password": "long-enough-pw",
+            "account_kind": "organization",
+            "company_uscc": base + wrong,
+        },
+    )
     assert bad.status_code == 422 and bad.json()["error"]["details"] == {"field": "company_uscc"}
 
 
 def test_malformed_json_is_400_and_oversized_body_413(client: TestClient, runtime) -> None:  # type: ignore[no-untyped-def]
-    r = client.post("/api/v1/auth/login", content=b"{not json",
-                    headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/v1/auth/login", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert r.status_code == 400 and r.json()["error"]["code"] == "bad_request"
     big = b"x" * (runtime.settings.max_body_bytes + 1)
     r = client.post("/api/v1/auth/login", content=big, headers={"content-type": "application/json"})
@@ -109,9 +116,16 @@ def test_login_redirect_is_never_off_site(client: TestClient, session: Session) 
     factories.user(session, username="gina")
     session.commit()
     token = csrf_from_page(client)
-    r = client.post("/login", data={"username": "gina", "password": factories.PASSWORD,
-                                    "next": "//evil.example/x", "csrf_token": token},
-                    follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={
+            "username": "gina",
+            "password": factories.PASSWORD,
+            "next": "//evil.example/x",
+            "csrf_token": token,
+        },
+        follow_redirects=False,
+    )
     assert r.headers["location"] == "/"
 
 

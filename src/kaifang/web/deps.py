@@ -39,7 +39,9 @@ def _resolve(runtime: Runtime, request: Request) -> tuple[Actor, str]:
         if token is not None:
             user = auth_service.resolve_token(session, token)
             if user is None:
-                raise NotAuthenticated("令牌无效、已过期或已撤销 (invalid, expired or revoked token)")
+                raise NotAuthenticated(
+                    "令牌无效、已过期或已撤销 (invalid, expired or revoked token)"
+                )
             return auth_service.actor_for(user, via="token"), "token"
         raw = request.cookies.get(SESSION_COOKIE)
         if raw:
@@ -75,8 +77,9 @@ async def _check_csrf(request: Request, via: str) -> None:
     cookie = request.cookies.get(CSRF_COOKIE)
     expected = csrf_token_for(request) if cookie else None
     if not sent or expected is None or not hmac.compare_digest(sent, expected):
-        raise PermissionDenied("CSRF 校验失败，请刷新页面后重试 (CSRF check failed)",
-                               details={"action": "csrf"})
+        raise PermissionDenied(
+            "CSRF 校验失败，请刷新页面后重试 (CSRF check failed)", details={"action": "csrf"}
+        )
 
 
 async def current_actor(request: Request) -> Actor:
@@ -84,6 +87,13 @@ async def current_actor(request: Request) -> Actor:
     cached = getattr(request.state, "actor", None)
     if cached is not None:
         return cached
+    from kaifang.web.apikeys import api_key_identity  # apikeys builds on this module
+
+    identity = await api_key_identity(request)
+    if identity is not None:
+        # An API key is not a cookie: no CSRF check applies.
+        request.state.actor = identity.actor
+        return identity.actor
     actor, via = _resolve(get_runtime(request), request)
     await _check_csrf(request, via)
     request.state.actor = actor

@@ -44,7 +44,10 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
 
 def _headers(exc: errors.DomainError) -> dict[str, str]:
     retry = getattr(exc, "retry_after", None)
-    return {"Retry-After": str(retry)} if retry is not None else {}
+    headers = {"Retry-After": str(retry)} if retry is not None else {}
+    if isinstance(exc, errors.RateLimited) and isinstance(exc.details, dict):
+        headers.update({k: str(v) for k, v in exc.details.items() if k.startswith("RateLimit")})
+    return headers
 
 
 def wants_html(request: Request) -> bool:

@@ -22,8 +22,14 @@ _env = Environment(
 )
 
 
-def render(request: Request, template: str, context: dict[str, Any] | None = None,
-           *, status_code: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
     """Render a page with the request's locale, actor and CSRF token."""
     runtime = request.app.state.runtime
     locale = i18n.negotiate(request, runtime.settings.default_locale)
@@ -35,7 +41,8 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "actor": getattr(request.state, "actor", None),
         "csrf_token": csrf_token_for(request),
         "path": request.url.path,
-        "canonical": str(request.url.replace(query="")) if runtime.settings.base_url == ""
+        "canonical": str(request.url.replace(query=""))
+        if runtime.settings.base_url == ""
         else runtime.settings.base_url.rstrip("/") + request.url.path,
     }
     ctx.update(context or {})
@@ -48,13 +55,24 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
 def _persist_cookies(request: Request, response: HTMLResponse, locale: str) -> None:
     new_csrf = getattr(request.state, "new_csrf_cookie", None)
     if new_csrf:
-        response.set_cookie(CSRF_COOKIE, new_csrf, httponly=True, samesite="lax",
-                            secure=request.url.scheme == "https")
+        response.set_cookie(
+            CSRF_COOKIE,
+            new_csrf,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
     if request.query_params.get("lang") in i18n.LOCALES:
         response.set_cookie(i18n.LANG_COOKIE, locale, max_age=365 * 86400, samesite="lax")
 
 
-def render_error_page(request: Request, status: int, message: str,
-                      headers: dict[str, str] | None = None) -> HTMLResponse:
-    return render(request, "error.html", {"status": status, "message": message},
-                  status_code=status, headers=headers)
+def render_error_page(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> HTMLResponse:
+    return render(
+        request,
+        "error.html",
+        {"status": status, "message": message},
+        status_code=status,
+        headers=headers,
+    )

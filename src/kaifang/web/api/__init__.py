@@ -7,6 +7,14 @@ from fastapi import APIRouter
 
 def api_routers() -> list[APIRouter]:
     """Every API router, in mounting order. Add a domain's router here."""
-    from kaifang.web.api import accounts, audit, catalog, health, tenancy
+    from kaifang.web.api import access, accounts, audit, catalog, data, health, tenancy
 
-    return [health.router, accounts.router, tenancy.router, audit.router, catalog.router]
+    return [
+        health.router,
+        accounts.router,
+        tenancy.router,
+        audit.router,
+        catalog.router,
+        access.router,
+        data.router,
+    ]

@@ -22,20 +22,28 @@ def sign_in(request: Request, response: Response, username: str, password: str) 
         if old:
             auth_service.end_session(session, old)
         user = auth_service.authenticate(
-            session, username=username, password=password,
+            session,
+            username=username,
+            password=password,
             max_failures=settings.login_max_failures,
             lockout_seconds=settings.login_lockout_seconds,
         )
         if user is not None:
-            raw = auth_service.start_session(session, user=user,
-                                             max_age_seconds=settings.session_max_age_seconds)
+            raw = auth_service.start_session(
+                session, user=user, max_age_seconds=settings.session_max_age_seconds
+            )
             out = UserOut.model_validate(user)
     if user is None:
         # Raised after commit so the failure count and its audit record are kept.
         raise NotAuthenticated(auth_service.GENERIC_LOGIN_ERROR)
-    response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https",
-                        max_age=settings.session_max_age_seconds)
+    response.set_cookie(
+        SESSION_COOKIE,
+        raw,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        max_age=settings.session_max_age_seconds,
+    )
     return out
 
 
@@ -64,8 +72,13 @@ def register(body: RegisterIn, request: Request, actor: Actor = policy(None)) ->
     runtime = get_runtime(request)
     with runtime.db.unit_of_work() as session:
         user = auth_service.create_user(
-            session, actor=None, username=body.username, password=body.password, role="user",
-            display_name=body.display_name, account_kind=body.account_kind,
+            session,
+            actor=None,
+            username=body.username,
+            password=body.password,
+            role="user",
+            display_name=body.display_name,
+            account_kind=body.account_kind,
             company_uscc=body.company_uscc,
         )
         return UserOut.model_validate(user)
@@ -79,8 +92,9 @@ def me(request: Request, actor: Actor = signed_in_policy("account.read_own")) ->
 
 
 @router.get("/me/tokens")
-def my_tokens(request: Request,
-              actor: Actor = signed_in_policy("token.manage_own")) -> list[TokenOut]:
+def my_tokens(
+    request: Request, actor: Actor = signed_in_policy("token.manage_own")
+) -> list[TokenOut]:
     """My API tokens (never their values)."""
     with get_runtime(request).db.unit_of_work(write=False) as session:
         tokens = auth_service.list_tokens(session, user_id=actor.user_id or 0)
@@ -88,19 +102,22 @@ def my_tokens(request: Request,
 
 
 @router.post("/me/tokens", status_code=201)
-def create_my_token(body: TokenIn, request: Request,
-                    actor: Actor = signed_in_policy("token.manage_own")) -> TokenCreated:
+def create_my_token(
+    body: TokenIn, request: Request, actor: Actor = signed_in_policy("token.manage_own")
+) -> TokenCreated:
     """Issue a token; its value is shown in this response only."""
     with get_runtime(request).db.unit_of_work() as session:
         user = auth_service.get_user(session, actor.user_id or 0)
-        token, raw = auth_service.create_token(session, user=user, actor=actor, name=body.name,
-                                               expires_days=body.expires_days)
+        token, raw = auth_service.create_token(
+            session, user=user, actor=actor, name=body.name, expires_days=body.expires_days
+        )
         return TokenCreated(**TokenOut.model_validate(token).model_dump(), token=raw)
 
 
 @router.delete("/me/tokens/{token_id}", status_code=204)
-def revoke_my_token(token_id: int, request: Request,
-                    actor: Actor = signed_in_policy("token.manage_own")) -> Response:
+def revoke_my_token(
+    token_id: int, request: Request, actor: Actor = signed_in_policy("token.manage_own")
+) -> Response:
     """Revoke one of my tokens; it stops working on the next request."""
     with get_runtime(request).db.unit_of_work() as session:
         auth_service.revoke_token(session, actor=actor, token_id=token_id)

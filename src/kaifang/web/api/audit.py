@@ -33,15 +33,21 @@ def list_audit_records(
 
 
 @router.post("/verify")
-def verify_audit_chain(request: Request,
-                       actor: Actor = signed_in_policy("audit.verify")) -> dict[str, Any]:
+def verify_audit_chain(
+    request: Request, actor: Actor = signed_in_policy("audit.verify")
+) -> dict[str, Any]:
     """Seal pending records and verify the whole chain."""
     authorize(actor, "audit.verify")
     runtime = get_runtime(request)
     with runtime.db.unit_of_work() as session:
-        audit_service.seal_pending(session, algorithm=runtime.settings.audit_hash,
-                                   anchor=runtime.audit_anchor)
+        audit_service.seal_pending(
+            session, algorithm=runtime.settings.audit_hash, anchor=runtime.audit_anchor
+        )
     with runtime.db.unit_of_work(write=False) as session:
         result = audit_service.verify_chain(session, anchor=runtime.audit_anchor)
-    return {"ok": result.ok, "checked": result.checked, "bad_seq": result.bad_seq,
-            "reason": result.reason}
+    return {
+        "ok": result.ok,
+        "checked": result.checked,
+        "bad_seq": result.bad_seq,
+        "reason": result.reason,
+    }

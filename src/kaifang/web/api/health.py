@@ -42,5 +42,6 @@ def readyz(request: Request) -> JSONResponse:
         if backend is not None:
             checks.update([_probe(name, backend.check)])
     ok = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
-                        status_code=200 if ok else 503)
+    return JSONResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
+    )

@@ -23,20 +23,24 @@ router = APIRouter(prefix="/api/v1", tags=["tenancy"])
 def list_regions(request: Request, parent: str | None = None) -> list[RegionOut]:
     """Divisions of the platform (GB/T 2260 codes), optionally the children of one."""
     with get_runtime(request).db.unit_of_work(write=False) as session:
-        return [RegionOut.model_validate(r) for r in
-                auth_service.list_regions(session, parent_code=parent)]
+        return [
+            RegionOut.model_validate(r)
+            for r in auth_service.list_regions(session, parent_code=parent)
+        ]
 
 
 @router.post("/regions", status_code=201)
-def create_region(body: RegionIn, request: Request,
-                  actor: Actor = signed_in_policy("organization.manage")) -> RegionOut:
+def create_region(
+    body: RegionIn, request: Request, actor: Actor = signed_in_policy("organization.manage")
+) -> RegionOut:
     """Add a division (platform admins)."""
     from kaifang.auth.service import authorize
 
     with get_runtime(request).db.unit_of_work() as session:
         authorize(actor, "vocabulary.manage")
-        region = auth_service.create_region(session, code=body.code, name=body.name,
-                                            parent_code=body.parent_code)
+        region = auth_service.create_region(
+            session, code=body.code, name=body.name, parent_code=body.parent_code
+        )
         return RegionOut.model_validate(region)
 
 
@@ -55,13 +59,19 @@ def get_organization(org_id: int, request: Request) -> OrganizationOut:
 
 
 @router.post("/organizations", status_code=201)
-def create_organization(body: OrganizationIn, request: Request,
-                        actor: Actor = signed_in_policy("organization.manage")) -> OrganizationOut:
+def create_organization(
+    body: OrganizationIn, request: Request, actor: Actor = signed_in_policy("organization.manage")
+) -> OrganizationOut:
     """Register an organization in a region the admin covers; the credit code is checked."""
     with get_runtime(request).db.unit_of_work() as session:
         org = auth_service.create_organization(
-            session, actor=actor, name=body.name, slug=body.slug, region_code=body.region_code,
-            uscc=body.uscc, kind=body.kind,
+            session,
+            actor=actor,
+            name=body.name,
+            slug=body.slug,
+            region_code=body.region_code,
+            uscc=body.uscc,
+            kind=body.kind,
         )
         return OrganizationOut.model_validate(org)
 
@@ -74,14 +84,21 @@ def list_users(request: Request, actor: Actor = signed_in_policy("user.manage"))
 
 
 @router.post("/users", status_code=201)
-def create_user(body: UserCreateIn, request: Request,
-                actor: Actor = signed_in_policy("user.manage")) -> UserOut:
+def create_user(
+    body: UserCreateIn, request: Request, actor: Actor = signed_in_policy("user.manage")
+) -> UserOut:
     """Create an account with a role (admins, within their region)."""
     with get_runtime(request).db.unit_of_work() as session:
         user = auth_service.create_user(
-            session, actor=actor, username=body.username, password=body.password, role=body.role,
-            organization_id=body.organization_id, region_code=body.region_code,
-            display_name=body.display_name, account_kind=body.account_kind,
+            session,
+            actor=actor,
+            username=body.username,
+            password=body.password,
+            role=body.role,
+            organization_id=body.organization_id,
+            region_code=body.region_code,
+            display_name=body.display_name,
+            account_kind=body.account_kind,
             company_uscc=body.company_uscc,
         )
         return UserOut.model_validate(user)

@@ -38,8 +38,12 @@ def login_submit(
         sign_in(request, response, username, password)
     except (errors.NotAuthenticated, errors.Locked) as exc:
         status = 423 if isinstance(exc, errors.Locked) else 401
-        return render(request, "login.html", {"error": exc.message, "next": _safe_next(next),
-                                              "username": username}, status_code=status)
+        return render(
+            request,
+            "login.html",
+            {"error": exc.message, "next": _safe_next(next), "username": username},
+            status_code=status,
+        )
     return response
 
 
@@ -55,8 +59,7 @@ def logout_submit(request: Request, actor: Actor = policy(None)) -> Response:
 
 
 @router.get("/account")
-def account_page(request: Request,
-                 actor: Actor = signed_in_policy("account.read_own")) -> Response:
+def account_page(request: Request, actor: Actor = signed_in_policy("account.read_own")) -> Response:
     with get_runtime(request).db.unit_of_work(write=False) as session:
         user = auth_service.get_user(session, actor.user_id or 0)
         tokens = auth_service.list_tokens(session, user_id=user.id)

@@ -1,0 +1,413 @@
+"""The data API: resources and uploads, ingest jobs, rows, preview, charts, exports, versions."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from kaifang.access.calllog import CallRecord
+from kaifang.access.masking import MaskerFactory
+from kaifang.access.quotas import charge_grant, quota_remaining
+from kaifang.access.resolve import AccessDecision, resolve_access
+from kaifang.auth.actor import Actor
+from kaifang.auth.service import authorize
+from kaifang.catalog import resources as resource_service
+from kaifang.catalog import service as catalog_service
+from kaifang.catalog.models import Dataset, ResourceVersion
+from kaifang.catalog.schemas import ResourceOut
+from kaifang.config import Settings
+from kaifang.datastore import (
+    DataAccess,
+    GeoSpec,
+    ServingCatalog,
+    ServingHandle,
+    aggregate,
+    content_disposition,
+    get_exporter,
+    preview,
+    run_query,
+    stream_export,
+)
+from kaifang.errors import InvalidInput, NotFound, PermissionDenied
+from kaifang.ingest.tasks import LOAD_JOB, serving_key
+from kaifang.jobs import enqueue_job, get_job
+from kaifang.privacy.masking import apply_rule, derive_dataset_key, parse_rule
+from kaifang.runtime import Runtime
+from kaifang.web.apikeys import apply_rate_limit, log_call
+from kaifang.web.deps import get_runtime, policy, signed_in_policy
+
+router = APIRouter(prefix="/api/v1", tags=["data"])
+_OP = re.compile(r"__[a-z]+$")
+
+
+class URLResourceIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    url: str = Field(min_length=8, max_length=2000, examples=["https://example.gov.cn/data.csv"])
+    sheet: str | None = None
+
+
+def serving_catalog(runtime: Runtime) -> ServingCatalog:
+    """One catalog of open serving files per process."""
+    catalog = runtime.extras.get("serving")
+    if catalog is None:
+        catalog = runtime.extras["serving"] = ServingCatalog(runtime.cache_dir / "serving")
+    return catalog
+
+
+def open_version(runtime: Runtime, resource_id: int, version: ResourceVersion) -> ServingHandle:
+    """The serving file of a version, rebuilt from its Parquet when missing."""
+    catalog = serving_catalog(runtime)
+    key = serving_key(resource_id, version.number)
+    if catalog.path_for(key).exists():
+        return catalog.ensure(key, Path("/nonexistent"))
+    local = runtime.blobs.local_path(version.parquet_key)
+    if local is None:
+        local = runtime.cache_dir / "parquet" / f"{version.parquet_key}.parquet"
+        if not local.exists():
+            runtime.blobs.fetch_to(version.parquet_key, local)
+    return catalog.ensure(key, local)
+
+
+def _requested(params: list[tuple[str, str]]) -> set[str]:
+    names: set[str] = set()
+    for key, value in params:
+        if not key.startswith("_"):
+            names.add(_OP.sub("", key))
+        elif key in ("_col", "_sort", "_sort_desc", "_facet"):
+            names.update(v.strip() for v in value.split(",") if v.strip())
+    return names
+
+
+def _data_dataset(session: Session, actor: Actor, dataset_id: int) -> Dataset:
+    dataset = catalog_service.get_dataset(session, actor=actor, dataset_id=dataset_id)
+    if dataset.open_attribute == "closed" or dataset.status == "withdrawn":
+        raise PermissionDenied(
+            "该数据集不予开放 (this dataset's data is not open)",
+            details={"action": "data.read", "object_id": str(dataset_id)},
+        )
+    return dataset
+
+
+def masker_factory(settings: Settings, dataset_id: int) -> MaskerFactory:
+    """Grant masking rules through the privacy engine, keyed per dataset (pseudonyms unlinkable)."""
+    master = settings.pseudonym_key.get_secret_value().encode() or settings.derived_key("pseudonym")
+    key = derive_dataset_key(master, str(dataset_id))
+
+    def factory(rule: str) -> Any:
+        try:
+            operator = parse_rule(rule)
+        except InvalidInput:
+            return None
+        return lambda values: apply_rule(operator, values, key=key)
+
+    return factory
+
+
+def _prepare(
+    request: Request,
+    dataset_id: int,
+    resource_id: int | None,
+    channel: str,
+    params: list[tuple[str, str]],
+) -> tuple[ServingHandle, DataAccess, Any, Dataset]:
+    runtime = get_runtime(request)
+    actor: Actor = request.state.actor
+    apply_rate_limit(request, actor)
+    pinned = next((int(v) for k, v in params if k == "_version" and v.isdigit()), None)
+    with runtime.db.unit_of_work() as session:
+        dataset = _data_dataset(session, actor, dataset_id)
+        resource = resource_service.data_resource(dataset, resource_id)
+        version = resource_service.current_version(resource, pinned)
+        handle = open_version(runtime, resource.id, version)
+        decision = resolve_access(
+            session,
+            actor=actor,
+            dataset=dataset,
+            columns=handle.columns,
+            channel=channel,
+            requested=_requested(params) or None,
+            masker_factory=masker_factory(runtime.settings, dataset.id),
+        )
+        _check_quota(session, decision)
+        request.state.data_decision = decision
+        request.state.data_started = time.monotonic()
+        session.expunge(version)
+    return handle, decision.access, version, dataset
+
+
+def _check_quota(session: Session, decision: AccessDecision) -> None:
+    if decision.grant is not None:
+        remaining = quota_remaining(session, decision.grant)
+        if remaining.calls == 0 or remaining.rows == 0:
+            charge_grant(session, decision.grant, 0)  # raises RateLimited with the reason
+
+
+def _account(request: Request, dataset: Dataset, rows: int, status: int = 200) -> None:
+    """Charge the grant's quota and queue the call-log record for one served call."""
+    decision: AccessDecision = request.state.data_decision
+    grant_id = decision.grant.id if decision.grant is not None else None
+    if decision.grant is not None:
+        with get_runtime(request).db.unit_of_work() as session:
+            charge_grant(session, session.merge(decision.grant), rows)
+    latency = int((time.monotonic() - request.state.data_started) * 1000)
+    record = CallRecord(
+        dataset_id=dataset.id,
+        status=status,
+        rows=rows,
+        organization_id=dataset.organization_id,
+        region_code=dataset.region_code,
+        grant_id=grant_id,
+        items=tuple(sorted(decision.granted_items)),
+        latency_ms=latency,
+    )
+    log_call(request, record)
+
+
+def _params(request: Request) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in request.query_params.multi_items() if k not in ("lang",)]
+
+
+@router.get("/datasets/{dataset_id}/rows", dependencies=[policy(None)])
+def dataset_rows(dataset_id: int, request: Request) -> dict[str, Any]:
+    """Rows with Datasette-style filters: ``?col=v``, ``?col__op=v``, ``_sort``, ``_size``, ``_next``,
+    ``_col``/``_nocol``, ``_search``, ``_facet``, ``_extra=count``, ``_version``."""
+    return _rows(request, dataset_id, None)
+
+
+@router.get("/datasets/{dataset_id}/resources/{resource_id}/rows", dependencies=[policy(None)])
+def resource_rows(dataset_id: int, resource_id: int, request: Request) -> dict[str, Any]:
+    """The same as the dataset rows, for one resource of the dataset."""
+    return _rows(request, dataset_id, resource_id)
+
+
+def _rows(request: Request, dataset_id: int, resource_id: int | None) -> dict[str, Any]:
+    params = _params(request)
+    handle, access, version, dataset = _prepare(request, dataset_id, resource_id, "api", params)
+    settings = get_runtime(request).settings
+    result = run_query(
+        handle,
+        columns=handle.columns,
+        params=params,
+        access=access,
+        time_budget_ms=settings.query_time_budget_ms,
+        cursor_key=settings.derived_key("data-cursor"),
+        ignore=("lang",),
+    )
+    body: dict[str, Any] = {
+        "rows": result.rows,
+        "columns": result.columns,
+        "version": version.number,
+    }
+    if result.next:
+        body["next"] = result.next
+    if result.count is not None:
+        body["count"], body["count_truncated"] = result.count, result.count_truncated
+    if result.facets is not None:
+        body["facets"] = result.facets
+    _account(request, dataset, len(result.rows))
+    return body
+
+
+@router.get("/datasets/{dataset_id}/preview", dependencies=[policy(None)])
+def dataset_preview(
+    dataset_id: int, request: Request, limit: int = Query(default=20, ge=1, le=100)
+) -> dict[str, Any]:
+    """First rows, schema, profile and geo information for the preview grid, chart and map."""
+    handle, access, version, _ds = _prepare(request, dataset_id, None, "api", [])
+    settings = get_runtime(request).settings
+    result = preview(
+        handle,
+        columns=handle.columns,
+        access=access,
+        limit=limit,
+        profile=version.profile,
+        time_budget_ms=settings.query_time_budget_ms,
+    )
+    body = asdict(result)
+    body["geo"] = _geo_summary(version.profile.get("geo") or {}, access)
+    body["version"] = version.number
+    return body
+
+
+def _geo_summary(geo: dict[str, Any], access: DataAccess) -> dict[str, Any] | None:
+    points = geo.get("point_columns") or []
+    geometry = geo.get("geometry_columns") or []
+    spec: dict[str, Any] = {"crs": geo.get("coordinate_system")}
+    if (
+        points
+        and access.is_visible(points[0]["latitude"])
+        and access.is_visible(points[0]["longitude"])
+    ):
+        spec.update(lat=points[0]["latitude"], lng=points[0]["longitude"])
+    elif geometry and access.is_visible(
+        geometry[0] if isinstance(geometry[0], str) else geometry[0]["column"]
+    ):
+        spec["geometry"] = geometry[0] if isinstance(geometry[0], str) else geometry[0]["column"]
+    else:
+        return None
+    return spec
+
+
+@router.get("/datasets/{dataset_id}/aggregate", dependencies=[policy(None)])
+def dataset_aggregate(
+    dataset_id: int,
+    request: Request,
+    group_by: str,
+    agg: str = "count",
+    value: str | None = None,
+    limit: int = Query(default=30, ge=1, le=200),
+) -> dict[str, Any]:
+    """Group the filtered rows by a column and aggregate another, for the chart builder."""
+    params = [(k, v) for k, v in _params(request) if k not in ("group_by", "agg", "value", "limit")]
+    handle, access, _v, _ds = _prepare(request, dataset_id, None, "api", params)
+    result = aggregate(
+        handle,
+        columns=handle.columns,
+        group_by=group_by,
+        agg=agg,
+        value=value,
+        access=access,
+        limit=limit,
+        params=params,
+        time_budget_ms=get_runtime(request).settings.query_time_budget_ms,
+    )
+    return asdict(result)
+
+
+@router.get("/datasets/{dataset_id}/export.{fmt}", dependencies=[policy(None)])
+def dataset_export(dataset_id: int, fmt: str, request: Request) -> StreamingResponse:
+    """Stream any filtered view: csv (``?encoding=utf-8|utf-8-sig|gb18030``), xlsx, json, ndjson,
+    xml, parquet, geojson. No size cap; memory stays flat."""
+    encoding = request.query_params.get("encoding", "utf-8")
+    export_format = f"csv-{encoding}" if fmt == "csv" else fmt
+    exporter = get_exporter(export_format)
+    params = [(k, v) for k, v in _params(request) if k != "encoding"]
+    handle, access, version, dataset = _prepare(request, dataset_id, None, "extract", params)
+    geo = _geo_summary(version.profile.get("geo") or {}, access) or {}
+    stream = stream_export(
+        handle,
+        columns=handle.columns,
+        params=params,
+        access=access,
+        fmt=export_format,
+        geo=GeoSpec(lat=geo.get("lat"), lng=geo.get("lng"), geometry=geo.get("geometry")),
+    )
+    _count_download(get_runtime(request), dataset.id)
+    _account(request, dataset, 0)
+    headers = {
+        "content-disposition": content_disposition(dataset.title, exporter.extension),
+        "x-content-type-options": "nosniff",
+    }
+    return StreamingResponse(stream, media_type=exporter.media_type, headers=headers)
+
+
+def _count_download(runtime: Runtime, dataset_id: int) -> None:
+    with runtime.db.unit_of_work() as session:
+        dataset = session.get(Dataset, dataset_id)
+        if dataset is not None:
+            dataset.downloads = (dataset.downloads or 0) + 1
+
+
+@router.get("/datasets/{dataset_id}/versions", dependencies=[policy(None)])
+def dataset_versions(dataset_id: int, request: Request) -> list[dict[str, Any]]:
+    """Every resource with its versions (number, hash, rows, size, dates) for the version history."""
+    with get_runtime(request).db.unit_of_work(write=False) as session:
+        dataset = catalog_service.get_dataset(
+            session, actor=request.state.actor, dataset_id=dataset_id
+        )
+        return [ResourceOut.model_validate(r).model_dump(mode="json") for r in dataset.resources]
+
+
+@router.post("/datasets/{dataset_id}/resources", status_code=202)
+def upload_resource(
+    dataset_id: int,
+    request: Request,
+    file: UploadFile = File(
+        description="CSV/TSV, XLSX/XLS/ODS, JSON, XML, GeoJSON, zipped Shapefile or Parquet"
+    ),
+    name: str = Form(default=""),
+    sheet: str | None = Form(default=None),
+    resource_id: int | None = Form(default=None, description="add a version to this resource"),
+    actor: Actor = signed_in_policy("resource.upload"),
+) -> dict[str, Any]:
+    """Store the upload (streamed, size-limited) and start ingestion; poll the returned job."""
+    runtime = get_runtime(request)
+    info = runtime.blobs.put_stream(file.file, max_bytes=runtime.settings.max_upload_bytes)
+    filename = file.filename or "upload"
+    payload = {"source_key": info.key, "filename": filename, "sheet": sheet}
+    return _start_ingest(runtime, actor, dataset_id, resource_id, name or filename, payload)
+
+
+@router.post("/datasets/{dataset_id}/resources/url", status_code=202)
+def link_resource(
+    dataset_id: int,
+    body: URLResourceIn,
+    request: Request,
+    actor: Actor = signed_in_policy("resource.upload"),
+) -> dict[str, Any]:
+    """Fetch a file from a URL (SSRF-safe: public http/https only) and ingest it."""
+    if not body.url.lower().startswith(("http://", "https://")):
+        raise InvalidInput("只支持 http/https 地址 (http/https only)", details={"field": "url"})
+    payload = {"url": body.url, "filename": body.url.rsplit("/", 1)[-1][:200], "sheet": body.sheet}
+    return _start_ingest(get_runtime(request), actor, dataset_id, None, body.name, payload)
+
+
+def _start_ingest(
+    runtime: Runtime,
+    actor: Actor,
+    dataset_id: int,
+    resource_id: int | None,
+    name: str,
+    payload: dict[str, Any],
+) -> dict[str, Any]:
+    with runtime.db.unit_of_work() as session:
+        if resource_id is None:
+            resource = resource_service.create_resource(
+                session, actor=actor, dataset_id=dataset_id, name=name, url=payload.get("url") or ""
+            )
+        else:
+            resource = resource_service.get_resource(session, actor=actor, resource_id=resource_id)
+            if resource.dataset_id != dataset_id:
+                raise NotFound("资源不存在 (resource not found)")
+            authorize(actor, "resource.upload", catalog_service.target_of(resource.dataset))
+        job = enqueue_job(
+            session,
+            kind=LOAD_JOB,
+            created_by=actor.user_id,
+            payload={**payload, "resource_id": resource.id, "user_id": actor.user_id},
+        )
+        return {
+            "resource": {"id": resource.id, "name": resource.name},
+            "job_id": job.id,
+            "job": {"id": job.id, "status": job.status},
+        }
+
+
+@router.get("/jobs/{job_id}")
+def job_status(
+    job_id: int, request: Request, actor: Actor = signed_in_policy("job.read")
+) -> dict[str, Any]:
+    """Progress, report and (for failures) the reason of a job you started."""
+    with get_runtime(request).db.unit_of_work(write=False) as session:
+        job = get_job(session, job_id)
+        if job.created_by != actor.user_id and actor.role not in ("admin", "reviewer"):
+            raise NotFound("任务不存在 (job not found)")
+        return {
+            "id": job.id,
+            "kind": job.kind,
+            "status": str(job.status),
+            "progress": job.progress,
+            "progress_message": job.progress_message,
+            "result": job.result,
+            "error": job.error,
+            "created_at": job.created_at.isoformat(),
+            "attempts": job.attempts,
+        }
