@@ -7,6 +7,7 @@ import typer
 from kaifang.cli.common import runtime, unit_of_work
 from kaifang.demo import tenancy
 from kaifang.demo.catalog import load_demo_catalog
+from kaifang.demo.tables import make_attacher
 
 demo_app = typer.Typer(
     help="The demo city (台州市, real regions and organizations).", no_args_is_help=True
@@ -23,7 +24,12 @@ def load(catalog: bool = typer.Option(True, help="also load the demo catalogue")
     datasets = 0
     if catalog:
         with unit_of_work() as session:
-            datasets = load_demo_catalog(session, template=runtime().settings.catalog_code_template)
+            rt = runtime()
+            datasets = load_demo_catalog(
+                session,
+                template=rt.settings.catalog_code_template,
+                attach=make_attacher(rt.settings, rt.blobs),
+            )
     typer.echo(
         f"demo city loaded: {regions} new regions, {len(orgs)} organizations, "
         f"{datasets} new datasets"

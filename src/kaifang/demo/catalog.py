@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kaifang.access.service import seed_default_agreement
 from kaifang.auth.actor import SYSTEM
 from kaifang.auth.models import Organization
 from kaifang.catalog import service as catalog_service
@@ -131,6 +132,7 @@ def _spec_instances(
 def load_demo_catalog(session: Session, *, template: str, attach: AttachTable | None = None) -> int:
     """Create the demo catalogue once (skipped when datasets exist); returns datasets created."""
     seed_vocabularies(session)
+    seed_default_agreement(session)
     if session.scalar(select(Dataset.id).limit(1)) is not None:
         return 0
     orgs = _orgs(session)

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+from sqlalchemy.orm import Session
 
 from kaifang.catalog import resources as resource_service
+from kaifang.config import Settings
 from kaifang.datastore import ServingCatalog
 from kaifang.ingest.fetch import fetch_url
 from kaifang.ingest.options import IngestOptions
 from kaifang.ingest.pipeline import ingest_file
+from kaifang.ingest.schemas import IngestResult
 from kaifang.jobs import JobContext, register
 from kaifang.privacy.scan import findings_to_json, scan_table
 from kaifang.storage import BlobStore, make_blob_store
@@ -72,69 +76,106 @@ def _privacy_findings(parquet_path: Path) -> list[dict[str, Any]]:
     return findings_to_json(scan_table(table))
 
 
+@dataclass(frozen=True)
+class PreparedVersion:
+    """An ingested file whose Parquet is stored, ready to be recorded as a version."""
+
+    result: IngestResult
+    findings: list[dict[str, Any]]
+    source_key: str
+    parquet_key: str
+    parquet_size: int
+
+
+def prepare_version(
+    blobs: BlobStore, source: Path, *, source_key: str, filename: str, options: IngestOptions
+) -> PreparedVersion:
+    """Type, profile and scan the file and store its Parquet; touches no database."""
+    result = ingest_file(source, filename=filename, options=options)
+    options.progress(result.rows, 92.0)
+    findings = _privacy_findings(result.parquet_path)
+    parquet = blobs.put_file(result.parquet_path)
+    return PreparedVersion(result, findings, source_key, parquet.key, parquet.size)
+
+
+def record_prepared(
+    session: Session,
+    prepared: PreparedVersion,
+    *,
+    resource_id: int,
+    user_id: int | None,
+    filename: str,
+) -> int:
+    """Record the prepared load as the resource's current version; returns its number."""
+    result = prepared.result
+    version = resource_service.record_version(
+        session,
+        resource_id=resource_id,
+        created_by=user_id,
+        source_key=prepared.source_key,
+        source_name=filename,
+        parquet_key=prepared.parquet_key,
+        sha256=result.parquet_sha256,
+        size_bytes=prepared.parquet_size,
+        row_count=result.rows,
+        schema=result.schema,
+        report=result.report,
+        profile={**result.profile, "geo": result.geo},
+        privacy=prepared.findings,
+        fmt=str(result.report.get("format", "")),
+    )
+    return version.number
+
+
+def build_serving(
+    settings: Settings, prepared: PreparedVersion, *, resource_id: int, number: int
+) -> None:
+    """Build the DuckDB serving file now so the first query does not wait for it."""
+    catalog = ServingCatalog(settings.data_dir / "cache" / "serving")
+    catalog.ensure(
+        serving_key(resource_id, number),
+        prepared.result.parquet_path,
+        index_columns=identifier_columns(prepared.result.schema),
+    )
+
+
 @register(LOAD_JOB, max_attempts=2)
 def load_resource(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """Ingest one original into a new version of a resource; returns the ingest report."""
     blobs = make_blob_store(ctx.settings)
-    with tempfile.TemporaryDirectory(prefix="kf-job-", dir=_tmp_root(ctx)) as tmp:
+    resource_id = int(payload["resource_id"])
+    filename = str(payload.get("filename") or "upload")
+    with tempfile.TemporaryDirectory(prefix="kf-job-", dir=work_root(ctx.settings)) as tmp:
         work = Path(tmp)
         source, source_key = _source_path(payload, blobs, work, ctx)
-        out = work / "data.parquet"
-        result = ingest_file(
+        prepared = prepare_version(
+            blobs,
             source,
-            filename=str(payload.get("filename") or source.name),
-            options=_options(payload, out, work, ctx),
+            source_key=source_key,
+            filename=filename,
+            options=_options(payload, work / "data.parquet", work, ctx),
         )
-        ctx.progress(92.0, "隐私扫描 (privacy scan)")
-        findings = _privacy_findings(result.parquet_path)
-        parquet = blobs.put_file(result.parquet_path)
-        version = _record(ctx, payload, result, source_key, parquet.key, parquet.size, findings)
+        with ctx.db.unit_of_work() as session:
+            number = record_prepared(
+                session,
+                prepared,
+                resource_id=resource_id,
+                user_id=payload.get("user_id"),
+                filename=filename,
+            )
         ctx.progress(96.0, "建立查询文件 (building serving file)")
-        catalog = ServingCatalog(ctx.settings.data_dir / "cache" / "serving")
-        catalog.ensure(
-            serving_key(payload["resource_id"], version),
-            result.parquet_path,
-            index_columns=identifier_columns(result.schema),
-        )
+        build_serving(ctx.settings, prepared, resource_id=resource_id, number=number)
+    result = prepared.result
     return {
         "report": result.report,
         "schema": result.schema,
-        "version": version,
-        "privacy": findings,
+        "version": number,
+        "privacy": prepared.findings,
         "rows": result.rows,
     }
 
 
-def _tmp_root(ctx: JobContext) -> Path:
-    root = ctx.settings.data_dir / "tmp"
+def work_root(settings: Settings) -> Path:
+    root = settings.data_dir / "tmp"
     root.mkdir(parents=True, exist_ok=True)
     return root
-
-
-def _record(
-    ctx: JobContext,
-    payload: dict[str, Any],
-    result: Any,
-    source_key: str,
-    parquet_key: str,
-    size: int,
-    findings: list[dict[str, Any]],
-) -> int:
-    with ctx.db.unit_of_work() as session:
-        version = resource_service.record_version(
-            session,
-            resource_id=int(payload["resource_id"]),
-            created_by=payload.get("user_id"),
-            source_key=source_key,
-            source_name=str(payload.get("filename") or ""),
-            parquet_key=parquet_key,
-            sha256=result.parquet_sha256,
-            size_bytes=size,
-            row_count=result.rows,
-            schema=result.schema,
-            report=result.report,
-            profile={**result.profile, "geo": result.geo},
-            privacy=findings,
-            fmt=str(result.report.get("format", "")),
-        )
-        return version.number

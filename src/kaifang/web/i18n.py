@@ -25,13 +25,14 @@ def catalog(locale: str) -> dict[str, str]:
 
 
 def negotiate(request: Request, default: str) -> str:
-    """Pick the locale: ?lang=, then the language cookie, then Accept-Language, then default."""
+    """Pick the locale: ?lang=, then the language cookie, then the platform default.
+
+    Accept-Language is deliberately not followed: a government portal speaks Chinese unless
+    the visitor switches, whatever language the browser happens to be set to.
+    """
     for candidate in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
         if candidate in LOCALES:
             return str(candidate)
-    accept = request.headers.get("accept-language", "").lower()
-    if accept.startswith("en"):
-        return "en"
     return default
 
 
