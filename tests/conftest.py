@@ -76,8 +76,13 @@ def backend(request: pytest.FixtureRequest, _engines: dict[str, Engine]) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(env="test", data_dir=tmp_path / "data", secret_key="test-secret-" + "x" * 32,
-                    queue_backend="memory", storage_backend="local")
+    return Settings(
+        env="test",
+        data_dir=tmp_path / "data",
+        secret_key="test-secret-" + "x" * 32,
+        queue_backend="memory",
+        storage_backend="local",
+    )
 
 
 @pytest.fixture

@@ -32,9 +32,13 @@ def _record_denial(runtime: Runtime):  # type: ignore[no-untyped-def]
         details = exc.details if isinstance(exc.details, dict) else {}
         with runtime.db.unit_of_work() as session:
             audit_service.record(
-                session, action=str(details.get("action", "access")), actor=actor,
-                object_type="request", object_id=str(details.get("object_id", ""))[:80],
-                outcome="denied", details={"path": request.url.path, "method": request.method},
+                session,
+                action=str(details.get("action", "access")),
+                actor=actor,
+                object_type="request",
+                object_id=str(details.get("object_id", ""))[:80],
+                outcome="denied",
+                details={"path": request.url.path, "method": request.method},
             )
 
     return hook
@@ -56,15 +60,22 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         sealer.stop()
 
     app = FastAPI(
-        title="Kaifang Open Data API", version=__version__, lifespan=lifespan,
-        openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None,
+        title="Kaifang Open Data API",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
         description="公共数据开放平台 API · Kaifang public-data open platform API",
     )
     app.state.runtime = runtime
     app.state.on_denied = _record_denial(runtime)
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_body=runtime.settings.max_body_bytes,
-                       max_upload=runtime.settings.max_upload_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_body=runtime.settings.max_body_bytes,
+        max_upload=runtime.settings.max_upload_bytes,
+    )
     app.add_middleware(RequestContextMiddleware, trusted_proxies=runtime.settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (*api_routers(), *page_routers()):

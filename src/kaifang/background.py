@@ -23,7 +23,8 @@ class AuditSealer:
     def seal_once(self) -> int:
         with self.runtime.db.unit_of_work() as session:
             return audit_service.seal_pending(
-                session, algorithm=self.runtime.settings.audit_hash,
+                session,
+                algorithm=self.runtime.settings.audit_hash,
                 anchor=self.runtime.audit_anchor,
             )
 

@@ -15,8 +15,14 @@ ACTOR = Actor(user_id=1, username="officer", role="officer", organization_id=3)
 
 def _write(session: Session, n: int, algorithm: str = "sha256", anchor: Path | None = None) -> None:
     for i in range(n):
-        audit_service.record(session, action="dataset.update", actor=ACTOR, object_type="dataset",
-                             object_id=i, details={"field": "title", "password": "hunter2"})
+        audit_service.record(
+            session,
+            action="dataset.update",
+            actor=ACTOR,
+            object_type="dataset",
+            object_id=i,
+            details={"field": "title", "password": "hunter2"},
+        )
     session.flush()
     audit_service.seal_pending(session, algorithm=algorithm, anchor=anchor)
 
@@ -40,8 +46,9 @@ def _nth(session: Session, seq: int) -> AuditRecord:
 
 def test_edited_record_detected(session: Session) -> None:
     _write(session, 10)
-    session.execute(update(AuditRecord).where(AuditRecord.id == _nth(session, 4).id)
-                    .values(outcome="denied"))
+    session.execute(
+        update(AuditRecord).where(AuditRecord.id == _nth(session, 4).id).values(outcome="denied")
+    )
     session.expire_all()
     result = audit_service.verify_chain(session)
     assert not result.ok and result.bad_seq == 4 and "edited" in result.reason
@@ -69,8 +76,14 @@ def test_reordered_records_detected(session: Session) -> None:
 
 def test_inserted_record_detected(session: Session) -> None:
     _write(session, 5)
-    forged = AuditRecord(action="dataset.publish", actor_name="mallory", chain_seq=6,
-                         prev_hash=_nth(session, 5).hash, hash="f" * 64, algorithm="sha256")
+    forged = AuditRecord(
+        action="dataset.publish",
+        actor_name="mallory",
+        chain_seq=6,
+        prev_hash=_nth(session, 5).hash,
+        hash="f" * 64,
+        algorithm="sha256",
+    )
     session.add(forged)
     session.flush()
     result = audit_service.verify_chain(session)

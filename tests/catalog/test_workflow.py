@@ -92,7 +92,7 @@ def test_revision_of_published_dataset_keeps_public_version(session: Session) ->
 
 
 def test_withdraw_keeps_code_retired(session: Session) -> None:
-    _org, officer, reviewer = _people(session)
+    _org, _officer, reviewer = _people(session)
     ds = factories.published_dataset(session)
     code = ds.catalog_code
     with pytest.raises(InvalidInput):

@@ -305,12 +305,18 @@ def authenticate(
     if ok and user is not None and user.is_active:
         throttle.failures, throttle.locked_until = 0, None
         session.merge(throttle)
-        audit_service.record(session, action="auth.login", actor=actor_for(user),
-                             object_type="user", object_id=user.id)
+        audit_service.record(
+            session,
+            action="auth.login",
+            actor=actor_for(user),
+            object_type="user",
+            object_id=user.id,
+        )
         return user
     _register_failure(session, throttle, now, max_failures, lockout_seconds)
-    audit_service.record(session, action="auth.login", outcome="denied",
-                         details={"username": username[:150]})
+    audit_service.record(
+        session, action="auth.login", outcome="denied", details={"username": username[:150]}
+    )
     return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import ClassVar
 
 from kaifang.errors import InvalidInput
 
@@ -56,7 +57,7 @@ class CatalogCodeTemplate:
     provider organization) and a sequence part.
     """
 
-    FIELD_PATTERNS = {
+    FIELD_PATTERNS: ClassVar[dict[str, str]] = {
         "region": r"\d{6}",
         "klass": r"[A-Z]\d{5}",
         "org": r"\d{3,6}",

@@ -8,12 +8,14 @@ from sqlalchemy.orm import Session
 from kaifang.governance.models import BaselineFigure
 
 
-def set_baseline(session: Session, *, organization_id: int, year: int, datasets: int, items: int,
-                 source: str) -> BaselineFigure:
+def set_baseline(
+    session: Session, *, organization_id: int, year: int, datasets: int, items: int, source: str
+) -> BaselineFigure:
     """Record (or replace) an organization's figures for ``year``."""
     row = session.scalars(
-        select(BaselineFigure).where(BaselineFigure.organization_id == organization_id,
-                                     BaselineFigure.year == year)
+        select(BaselineFigure).where(
+            BaselineFigure.organization_id == organization_id, BaselineFigure.year == year
+        )
     ).first()
     if row is None:
         row = BaselineFigure(organization_id=organization_id, year=year)

@@ -17,8 +17,10 @@ def run_migrations() -> None:
     if connection is None:
         raise RuntimeError("run migrations through `kaifang db upgrade`")
     context.configure(
-        connection=connection, target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
     )
     with context.begin_transaction():
         context.run_migrations()

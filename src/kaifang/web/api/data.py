@@ -146,7 +146,7 @@ def _prepare(
 def _check_quota(session: Session, decision: AccessDecision) -> None:
     if decision.grant is not None:
         remaining = quota_remaining(session, decision.grant)
-        if remaining.calls == 0 or remaining.rows == 0:
+        if remaining.calls_left == 0 or remaining.rows_left == 0:
             charge_grant(session, decision.grant, 0)  # raises RateLimited with the reason
 
 

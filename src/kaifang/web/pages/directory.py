@@ -166,7 +166,7 @@ def sitemap(request: Request, actor: Actor = policy(None)) -> Response:
     """Published datasets, organizations with data, domains with data and the fixed pages."""
     origin = base_url(request)
     with get_runtime(request).db.unit_of_work(write=False) as session:
-        entries = [
+        entries: list[tuple[str, str | None]] = [
             (f"{origin}{path}", None) for path in ("/", "/organizations", "/domains", "/developer")
         ]
         org_ids: set[int] = set()
