@@ -8,6 +8,7 @@ import logging
 from kaifang.access.calllog import install_call_log
 from kaifang.jobs import HueyJobQueue, Worker, install_job_dispatch
 from kaifang.runtime import Runtime
+from kaifang.search import service as search_service
 
 log = logging.getLogger("kaifang")
 
@@ -43,10 +44,6 @@ def compose(runtime: Runtime, *, embedded_worker: bool) -> Runtime:
 
 
 def _install_search(runtime: Runtime) -> None:
-    try:
-        search_service = importlib.import_module("kaifang.search.service")
-    except ModuleNotFoundError:
-        return
     runtime.db.handlers.append(search_service.make_reindex_handler(runtime.db))
 
 

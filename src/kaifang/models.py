@@ -17,8 +17,4 @@ MODEL_MODULES = (
 
 def import_all_models() -> None:
     for name in MODEL_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if not exc.name or not name.startswith(exc.name):
-                raise
+        importlib.import_module(name)

@@ -88,3 +88,15 @@ def domain_counts(session: Session, *, actor: Actor) -> list[tuple[VocabularyTer
         .order_by(VocabularyTerm.number)
     ).all()
     return [(t, counts.get(t.code, 0)) for t in terms]
+
+
+def top_datasets(session: Session, *, actor: Actor, order: str, limit: int = 6) -> list[Dataset]:
+    """Visible published datasets, newest first or most used (downloads + API calls) first."""
+    stmt = select(Dataset).where(visible_clause(actor), Dataset.status == "published").limit(limit)
+    if order == "newest":
+        stmt = stmt.order_by(Dataset.first_published_at.desc(), Dataset.id.desc())
+    else:
+        stmt = stmt.order_by(
+            (Dataset.downloads + Dataset.api_calls + Dataset.views).desc(), Dataset.id.desc()
+        )
+    return list(session.scalars(stmt).unique().all())

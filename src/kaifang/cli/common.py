@@ -19,8 +19,10 @@ from kaifang.runtime import Runtime, build_runtime
 @lru_cache(maxsize=1)
 def runtime() -> Runtime:
     """The runtime for this command, from KAIFANG_* settings."""
+    from kaifang.composition import compose
+
     set_origin(Origin(ip="cli", request_id="cli"))
-    return build_runtime(load_settings())
+    return compose(build_runtime(load_settings()), embedded_worker=False)
 
 
 @contextmanager

@@ -129,15 +129,20 @@ def _spec_instances(
     return out
 
 
-def load_demo_catalog(session: Session, *, template: str, attach: AttachTable | None = None) -> int:
-    """Create the demo catalogue once (skipped when datasets exist); returns datasets created."""
+def load_demo_catalog(
+    session: Session, *, template: str, attach: AttachTable | None = None, limit: int | None = None
+) -> int:
+    """Create the demo catalogue once (skipped when datasets exist); returns datasets created.
+
+    ``limit`` keeps only the first specs (for browser tests that need a few datasets quickly).
+    """
     seed_vocabularies(session)
     seed_default_agreement(session)
     if session.scalar(select(Dataset.id).limit(1)) is not None:
         return 0
     orgs = _orgs(session)
     created = _load_divisions(session, orgs["市统计局"], template, attach)
-    for n, spec in enumerate(SPECS):
+    for n, spec in enumerate(SPECS[:limit]):
         for k, (org, region, title) in enumerate(_spec_instances(spec, orgs)):
             dataset = _create(
                 session, org=org, region=region, spec=spec, title=title, template=template

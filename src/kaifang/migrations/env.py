@@ -6,6 +6,7 @@ from alembic import context
 
 from kaifang.db import Base
 from kaifang.models import import_all_models
+from kaifang.search.ddl import include_object
 
 import_all_models()
 config = context.config
@@ -21,6 +22,7 @@ def run_migrations() -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

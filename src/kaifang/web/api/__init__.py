@@ -7,13 +7,14 @@ from fastapi import APIRouter
 
 def api_routers() -> list[APIRouter]:
     """Every API router, in mounting order. Add a domain's router here."""
-    from kaifang.web.api import access, accounts, audit, catalog, data, health, tenancy
+    from kaifang.web.api import access, accounts, audit, catalog, data, health, search, tenancy
 
     return [
         health.router,
         accounts.router,
         tenancy.router,
         audit.router,
+        search.router,
         catalog.router,
         access.router,
         data.router,

@@ -36,7 +36,7 @@ from kaifang.datastore import (
     run_query,
     stream_export,
 )
-from kaifang.errors import InvalidInput, NotFound, PermissionDenied
+from kaifang.errors import BadRequest, InvalidInput, NotFound, PermissionDenied
 from kaifang.ingest.tasks import LOAD_JOB, serving_key
 from kaifang.jobs import enqueue_job, get_job
 from kaifang.privacy.masking import apply_rule, derive_dataset_key, parse_rule
@@ -287,7 +287,13 @@ def dataset_export(dataset_id: int, fmt: str, request: Request) -> StreamingResp
     """Stream any filtered view: csv (``?encoding=utf-8|utf-8-sig|gb18030``), xlsx, json, ndjson,
     xml, parquet, geojson. No size cap; memory stays flat."""
     encoding = request.query_params.get("encoding", "utf-8")
-    export_format = f"csv-{encoding}" if fmt == "csv" else fmt
+    csv_formats = {"utf-8": "csv", "utf-8-sig": "csv-bom", "gb18030": "csv-gb18030"}
+    if fmt == "csv" and encoding not in csv_formats:
+        raise BadRequest(
+            "encoding 只能是 utf-8、utf-8-sig 或 gb18030 (unsupported encoding)",
+            details={"field": "encoding"},
+        )
+    export_format = csv_formats[encoding] if fmt == "csv" else fmt
     exporter = get_exporter(export_format)
     params = [(k, v) for k, v in _params(request) if k != "encoding"]
     handle, access, version, dataset = _prepare(request, dataset_id, None, "extract", params)

@@ -17,6 +17,7 @@ def page_routers() -> list[APIRouter]:
         home,
         register,
         review,
+        search,
         workbench,
         workbench_edit,
     )
@@ -25,6 +26,7 @@ def page_routers() -> list[APIRouter]:
         home.router,
         accounts.router,
         register.router,
+        search.router,
         datasets.router,
         directory.router,
         developer.router,

@@ -1,20 +1,34 @@
-"""The portal home page."""
+"""The portal home page: search, headline figures, domain tiles, newest and most used datasets."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from kaifang.auth.actor import Actor
+from kaifang.auth.actor import ANONYMOUS, Actor
+from kaifang.catalog import queries
 from kaifang.web.deps import get_runtime, policy
 from kaifang.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+FIGURE_LABELS = (
+    ("datasets", "Datasets"),
+    ("items", "Data items"),
+    ("organizations", "Organizations"),
+    ("downloads", "Downloads"),
+    ("api_calls", "API calls"),
+)
 
 
 @router.get("/")
 def home(request: Request, actor: Actor = policy(None)) -> Response:
-    runtime = get_runtime(request)
-    figures = runtime.extras.get("home_figures")
-    context = figures(actor) if figures else {}
-    return render(request, "home.html", context)
+    """Public figures only: the home page shows what anonymous visitors can see."""
+    with get_runtime(request).db.unit_of_work(write=False) as session:
+        numbers = queries.headline_figures(session, actor=ANONYMOUS)
+        context = {
+            "figures": [(label, f"{numbers[key]:,}") for key, label in FIGURE_LABELS],
+            "domains": [(t, n) for t, n in queries.domain_counts(session, actor=ANONYMOUS) if n],
+            "newest": queries.top_datasets(session, actor=ANONYMOUS, order="newest"),
+            "popular": queries.top_datasets(session, actor=ANONYMOUS, order="popular"),
+        }
+        return render(request, "home.html", context)

@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: 5c7a16cd9f7f
+Revision ID: 1f68f5668a74
 Revises:
-Create Date: 2026-11-22 14:14:59.515563
+Create Date: 2026-11-22 14:37:22.450897
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
 import kaifang.db
+from kaifang.search.ddl import drop_schema, ensure_schema
 
-revision = "5c7a16cd9f7f"
+revision = "1f68f5668a74"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -538,27 +539,25 @@ def upgrade() -> None:
     op.create_table(
         "search_entries",
         sa.Column("dataset_id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("catalog_code", sa.String(length=40), nullable=False),
-        sa.Column("title", sa.String(length=200), nullable=False),
-        sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("organization_id", sa.Integer(), nullable=False),
-        sa.Column("organization_name", sa.String(length=200), nullable=False),
         sa.Column("region_code", sa.String(length=12), nullable=False),
-        sa.Column("region_name", sa.String(length=100), nullable=False),
         sa.Column("open_attribute", sa.String(length=20), nullable=False),
         sa.Column("grade", sa.String(length=2), nullable=False),
         sa.Column("update_frequency", sa.String(length=20), nullable=False),
-        sa.Column("first_published_at", kaifang.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_updated_at", kaifang.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("domain_set", sa.String(length=700), nullable=False),
+        sa.Column("format_set", sa.String(length=500), nullable=False),
         sa.Column("published_key", sa.BigInteger(), nullable=False),
         sa.Column("updated_key", sa.BigInteger(), nullable=False),
         sa.Column("views", sa.BigInteger(), nullable=False),
         sa.Column("downloads", sa.BigInteger(), nullable=False),
-        sa.Column("item_count", sa.Integer(), nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("tsv", postgresql.TSVECTOR().with_variant(sa.Text(), "sqlite"), nullable=True),
-        sa.Column("indexed_at", kaifang.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "head_tsv", postgresql.TSVECTOR().with_variant(sa.Text(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "items_tsv", postgresql.TSVECTOR().with_variant(sa.Text(), "sqlite"), nullable=True
+        ),
         sa.ForeignKeyConstraint(
             ["dataset_id"],
             ["datasets.id"],
@@ -569,12 +568,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("search_entries", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_search_entries_head_tsv", ["head_tsv"], unique=False, postgresql_using="gin"
+        )
+        batch_op.create_index(
+            "ix_search_entries_items_tsv", ["items_tsv"], unique=False, postgresql_using="gin"
+        )
+        batch_op.create_index(
             "ix_search_entries_organization_id", ["organization_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_search_entries_status_domains", ["status", "domain_set"], unique=False
         )
         batch_op.create_index(
             "ix_search_entries_status_downloads",
             ["status", "downloads", "dataset_id"],
             unique=False,
+        )
+        batch_op.create_index(
+            "ix_search_entries_status_formats", ["status", "format_set"], unique=False
         )
         batch_op.create_index(
             "ix_search_entries_status_frequency", ["status", "update_frequency"], unique=False
@@ -828,6 +839,27 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "search_cards",
+        sa.Column("dataset_id", sa.Integer(), nullable=False),
+        sa.Column("catalog_code", sa.String(length=40), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("organization_name", sa.String(length=200), nullable=False),
+        sa.Column("region_name", sa.String(length=100), nullable=False),
+        sa.Column("first_published_at", kaifang.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_updated_at", kaifang.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("item_count", sa.Integer(), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("indexed_at", kaifang.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["search_entries.dataset_id"],
+            name=op.f("fk_search_cards_dataset_id_search_entries"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("dataset_id", name=op.f("pk_search_cards")),
+    )
+    op.create_table(
         "search_facets",
         sa.Column("dataset_id", sa.Integer(), nullable=False),
         sa.Column("facet", sa.String(length=20), nullable=False),
@@ -851,7 +883,7 @@ def upgrade() -> None:
         sa.Column("dataset_id", sa.Integer(), nullable=False),
         sa.Column(
             "key",
-            sa.String(length=200).with_variant(sa.String(length=200, collation="C"), "postgresql"),
+            sa.String(length=40).with_variant(sa.String(length=40, collation="C"), "postgresql"),
             nullable=False,
         ),
         sa.Column("position", sa.Integer(), nullable=False),
@@ -913,9 +945,12 @@ def upgrade() -> None:
         )
 
     # ### end Alembic commands ###
+    # FTS5 (SQLite) / tsvector storage (PostgreSQL) that autogenerate cannot express.
+    ensure_schema(op.get_bind())
 
 
 def downgrade() -> None:
+    drop_schema(op.get_bind())
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table("access_usage_reports", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_access_usage_reports_grant_id"))
@@ -934,6 +969,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_search_facets_facet_value")
 
     op.drop_table("search_facets")
+    op.drop_table("search_cards")
     with op.batch_alter_table("resource_versions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_resource_versions_resource_id"))
 
@@ -980,8 +1016,12 @@ def downgrade() -> None:
         batch_op.drop_index("ix_search_entries_status_open")
         batch_op.drop_index("ix_search_entries_status_grade")
         batch_op.drop_index("ix_search_entries_status_frequency")
+        batch_op.drop_index("ix_search_entries_status_formats")
         batch_op.drop_index("ix_search_entries_status_downloads")
+        batch_op.drop_index("ix_search_entries_status_domains")
         batch_op.drop_index("ix_search_entries_organization_id")
+        batch_op.drop_index("ix_search_entries_items_tsv", postgresql_using="gin")
+        batch_op.drop_index("ix_search_entries_head_tsv", postgresql_using="gin")
 
     op.drop_table("search_entries")
     with op.batch_alter_table("resources", schema=None) as batch_op:

@@ -1,0 +1,1 @@
+"""Catalogue search benchmark: generator, loader and runner (python -m bench.search.run)."""

@@ -1,0 +1,60 @@
+"""Dialect-specific search DDL that SQLAlchemy metadata cannot express.
+
+On SQLite, the FTS5 table; on PostgreSQL, storage settings that keep the text vectors out of
+line so ``search_entries`` stays narrow (GIN matching needs no recheck, so counting and
+sorting never read the vectors). Migrations call :func:`ensure_schema` after creating the
+``search_*`` tables; Alembic's autogenerate should pass :func:`include_object` so it never
+proposes dropping the FTS5 table or its shadow tables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+FTS_TABLE = "search_fts"
+# Column order matters: bm25() weights and FTS5 column filters refer to these names.
+FTS_COLUMNS = ("title", "pinyin", "meta", "summary", "items")
+_FTS_SHADOWS = ("data", "idx", "content", "docsize", "config")
+
+_CREATE_FTS = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+    + ", ".join(FTS_COLUMNS)
+    + ", tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2')"
+)
+
+
+_PG_STORAGE = (
+    "ALTER TABLE search_entries "
+    "ALTER COLUMN tsv SET STORAGE EXTERNAL, "
+    "ALTER COLUMN head_tsv SET STORAGE EXTERNAL, "
+    "ALTER COLUMN items_tsv SET STORAGE EXTERNAL, "
+    "SET (toast_tuple_target = 128)"
+)
+
+
+def ensure_schema(connection: Connection) -> None:
+    """Create the dialect-specific search structures if missing; safe to run repeatedly."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(_CREATE_FTS)
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(_PG_STORAGE)
+
+
+def drop_schema(connection: Connection) -> None:
+    """Drop what :func:`ensure_schema` created (for a migration's downgrade)."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+
+
+def is_fts_table(name: str | None) -> bool:
+    """True for the FTS5 table and the shadow tables SQLite keeps for it."""
+    return name == FTS_TABLE or any(name == f"{FTS_TABLE}_{s}" for s in _FTS_SHADOWS)
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic ``include_object`` hook: leave the FTS5 tables out of autogenerate."""
+    return not (type_ == "table" and is_fts_table(name))
