@@ -50,7 +50,7 @@ browser:
 
 ## bench: benchmarks (not part of the test suite); results go to docs/benchmarks.md
 bench: install-dev
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache .mypy_cache
