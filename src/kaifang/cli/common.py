@@ -18,11 +18,16 @@ from kaifang.runtime import Runtime, build_runtime
 
 @lru_cache(maxsize=1)
 def runtime() -> Runtime:
-    """The runtime for this command, from KAIFANG_* settings."""
+    """The runtime for this command, from KAIFANG_* settings (no in-process job worker)."""
+    return composed_runtime(embedded_worker=False)
+
+
+def composed_runtime(*, embedded_worker: bool) -> Runtime:
+    """A new runtime with every domain wired in; the server asks for the embedded worker."""
     from kaifang.composition import compose
 
     set_origin(Origin(ip="cli", request_id="cli"))
-    return compose(build_runtime(load_settings()), embedded_worker=False)
+    return compose(build_runtime(load_settings()), embedded_worker=embedded_worker)
 
 
 @contextmanager

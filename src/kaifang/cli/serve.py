@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from kaifang.cli.common import runtime
+from kaifang.cli.common import composed_runtime, runtime
+from kaifang.config import load_settings
 
 serve_app = typer.Typer()
 
@@ -14,15 +15,12 @@ def serve(
     host: str | None = typer.Option(None, help="default: KAIFANG_HOST"),
     port: int | None = typer.Option(None, help="default: KAIFANG_PORT"),
     with_worker: bool = typer.Option(True, help="also run the job worker in this process"),
-    workers: int = typer.Option(1, help="web processes (use a reverse proxy beyond one)"),
 ) -> None:
-    """Serve the platform over HTTP."""
+    """Serve the platform over HTTP (one process; run several behind a proxy to scale)."""
     from kaifang.app import create_app
-    from kaifang.composition import compose
 
-    rt = runtime()
-    settings = rt.settings
-    compose(rt, embedded_worker=with_worker and settings.worker_in_process)
+    settings = load_settings()
+    rt = composed_runtime(embedded_worker=with_worker and settings.worker_in_process)
     app = create_app(runtime=rt)
     uvicorn.run(
         app,
@@ -36,8 +34,6 @@ def serve(
 
 def worker() -> None:
     """Run the job worker (ingest, scans, reports) until interrupted."""
-    from kaifang.composition import compose, run_worker
+    from kaifang.composition import run_worker
 
-    rt = runtime()
-    compose(rt, embedded_worker=False)
-    run_worker(rt)
+    run_worker(runtime())
