@@ -76,7 +76,14 @@ def open_version(runtime: Runtime, resource_id: int, version: ResourceVersion) -
     return catalog.ensure(key, local)
 
 
-def _requested(params: list[tuple[str, str]]) -> set[str]:
+def _requested(params: list[tuple[str, str]]) -> set[str] | None:
+    """Columns a request explicitly selects (``_col``) plus those it filters or sorts on.
+
+    Without ``_col`` the whole table is asked for (None): ungranted items are then simply
+    absent, and filtering on one answers like an unknown column.
+    """
+    if not any(key == "_col" for key, _ in params):
+        return None
     names: set[str] = set()
     for key, value in params:
         if not key.startswith("_"):
@@ -133,7 +140,7 @@ def _prepare(
             dataset=dataset,
             columns=handle.columns,
             channel=channel,
-            requested=_requested(params) or None,
+            requested=_requested(params),
             masker_factory=masker_factory(runtime.settings, dataset.id),
         )
         _check_quota(session, decision)
