@@ -7,7 +7,17 @@ from fastapi import APIRouter
 
 def api_routers() -> list[APIRouter]:
     """Every API router, in mounting order. Add a domain's router here."""
-    from kaifang.web.api import access, accounts, audit, catalog, data, health, search, tenancy
+    from kaifang.web.api import (
+        access,
+        accounts,
+        audit,
+        catalog,
+        ckan,
+        data,
+        health,
+        search,
+        tenancy,
+    )
 
     return [
         health.router,
@@ -18,4 +28,5 @@ def api_routers() -> list[APIRouter]:
         catalog.router,
         access.router,
         data.router,
+        ckan.router,
     ]

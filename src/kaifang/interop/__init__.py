@@ -1,0 +1,1 @@
+"""Interoperability: CKAN-compatible shapes and queries (no web framework here)."""
