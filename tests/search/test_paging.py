@@ -109,28 +109,32 @@ def test_tampered_cursor_is_a_bad_request(session: Session, catalogue: Catalogue
             ids(session, sort="newest", cursor=cursor[:512])
 
 
-def test_relevance_cursor_must_hold_a_number(session: Session, catalogue: Catalogue) -> None:
-    good = encode_cursor(Cursor("relevance", 0.5, catalogue.bus.id))
-    ids(session, q="信息", cursor=good)
-    with pytest.raises(BadRequest):
-        ids(session, q="信息", cursor=_token({"s": "relevance", "k": "inf", "i": 1}))
+def test_relevance_cursor_must_hold_an_integer(session: Session, catalogue: Catalogue) -> None:
+    ids(session, q="信息", cursor=encode_cursor(Cursor("relevance", 5, catalogue.bus.id)))
+    for key in ("inf", 0.5, None):
+        with pytest.raises(BadRequest):
+            ids(session, q="信息", cursor=_token({"s": "relevance", "k": key, "i": 1}))
 
 
-def test_relevance_lists_head_matches_before_other_matches(session: Session) -> None:
+def test_relevance_ranks_title_then_metadata_then_summary_then_items(session: Session) -> None:
     officer = factories.actor(session, role="officer")
     plain = {"summary": "与查询无关的摘要内容。", "keywords": ["无关"]}
+    in_items = publish(
+        session,
+        officer,
+        title="停车场甲",
+        items=[DataItemIn(label="充电桩数量", name="charger_count")],
+        **plain,
+    )
+    in_summary = publish(session, officer, title="停车场乙", summary="本停车场设有充电桩若干处。")
+    in_keywords = publish(
+        session, officer, title="停车场丙", summary="与查询无关的摘要内容。", keywords=["充电桩"]
+    )
     in_title = [publish(session, officer, title=f"充电桩分布{n}", **plain) for n in range(3)]
-    in_items = [
-        publish(
-            session,
-            officer,
-            title=f"停车场{n}",
-            items=[DataItemIn(label="充电桩数量", name="charger_count")],
-            **plain,
-        )
-        for n in range(3)
-    ]
+    in_title[0].views = 500  # most viewed first within a tier
+    session.flush()
     service.reindex_all(session)
     seen = walk(session, q="充电桩", size=2)
+    assert seen[0] == in_title[0].id
     assert set(seen[:3]) == {ds.id for ds in in_title}
-    assert seen[3:] == sorted((ds.id for ds in in_items), reverse=True)
+    assert seen[3:] == [in_keywords.id, in_summary.id, in_items.id]

@@ -85,9 +85,19 @@ def test_facets_respect_other_filters(session: Session, catalogue: Catalogue) ->
         str(catalogue.health.id): 1,
     }
     assert facet(result, "domain")["jiao-tong-chu-xing"] == 2
-    # A facet's own filter is left out of its counts, so other values stay selectable.
-    assert facet(result, "format") == {"CSV": 3, "JSON": 1, "XLSX": 1}
+    # Counts are over the filtered set: XLSX (only on the clinics) is gone, JSON co-occurs.
+    assert facet(result, "format") == {"CSV": 3, "JSON": 1}
     assert [f["value"] for f in result.facets["format"] if f["selected"]] == ["CSV"]
+
+
+def test_selected_values_are_listed_even_without_hits(
+    session: Session, catalogue: Catalogue
+) -> None:
+    result = search(session, q="公交", filters={"format": ["XLSX"]})
+    assert result.total == 0
+    assert result.facets["format"] == [
+        {"value": "XLSX", "label": "XLSX", "count": 0, "selected": True}
+    ]
 
 
 def test_filters_or_within_and_across_facets(session: Session, catalogue: Catalogue) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from kaifang.search import text
 from kaifang.search.cursor import Cursor, decode_cursor, encode_cursor
-from kaifang.search.documents import IndexedText
+from kaifang.search.documents import SearchDocument, analyse
 from kaifang.search.highlight import matched_terms, snippet
-from kaifang.search.postgres_backend import head_vector, lexeme, plain_vector, tsquery_literal
+from kaifang.search.postgres_backend import lexeme, plain_vector, tsquery_literal
 from kaifang.search.sqlite_backend import fts_expression
 
 
@@ -41,20 +41,41 @@ def test_full_width_input_is_folded() -> None:
 def test_fts_expression_quotes_every_token() -> None:
     terms = text.query_terms("公交 near")
     assert fts_expression(terms) == '(("公交"*)) AND (("near"*))'
-    assert fts_expression(terms, columns="{items}").startswith("{items} : (")
+    assert fts_expression(terms, columns=("title", "meta")).startswith("{title meta} : (")
 
 
 def test_tsquery_quotes_lexemes() -> None:
     assert lexeme("a'b\\c") == "'a''b\\\\c'"
-    assert tsquery_literal(text.query_terms("公交 运输局")) == (
-        "(('公交':*)) & (('运输局':*) | ('运输':* & '局':*))"
-    )
+    first, second = text.query_terms("公交 运输局")
+    assert tsquery_literal(first) == "('公交':*)"
+    assert tsquery_literal(second) == "('运输局':*) | ('运输':* & '局':*)"
 
 
-def test_vectors_weight_the_head_only() -> None:
-    analysed = IndexedText(title=["公交"], pinyin=["gongjiao"], meta=["m"], summary=["x"], items=[])
-    assert head_vector(analysed) == "'公交':1A 'gongjiao':2A 'm':3B"
+def test_vectors_hold_bare_lexemes() -> None:
     assert plain_vector(["x", "y", "x"]) == "'x' 'y'"
+
+
+def test_fields_carry_pinyin_of_title_and_metadata() -> None:
+    doc = SearchDocument(
+        dataset_id=1,
+        catalog_code="",
+        title="公交线路",
+        summary="摘要",
+        status="published",
+        organization_id=1,
+        organization_name="交通运输局",
+        region_code="3310",
+        region_name="台州市",
+        open_attribute="unconditional",
+        grade="L1",
+        update_frequency="monthly",
+        item_labels=["线路名称"],
+        item_names=["line_name"],
+    )
+    fields = analyse(doc).fields()
+    assert {"公交", "gongjiaoxianlu", "gjxl"} <= set(fields["title"])
+    assert {"交通运输", "jiaotongyunshuju", "jtysj"} <= set(fields["meta"])
+    assert {"线路", "line", "name"} <= set(fields["items"])
 
 
 def test_suggestion_keys_start_at_words() -> None:
@@ -84,5 +105,5 @@ def test_snippet_is_plain_text_around_the_first_match() -> None:
 
 
 def test_cursor_round_trips() -> None:
-    for cursor in (Cursor("relevance", 0.1 + 0.2, 7), Cursor("views", 12, 3)):
+    for cursor in (Cursor("relevance", 3 * 2**40 + 17, 7), Cursor("views", 12, 3)):
         assert decode_cursor(encode_cursor(cursor), sort=cursor.sort) == cursor

@@ -132,6 +132,28 @@ POLICY: dict[str, dict[str, Rule]] = {
         "admin": in_region,
         "auditor": in_region,
     },
+    # Governance: open lists, progress, statistics, the open index and reports
+    "openlist.read": {
+        "officer": own_org,
+        "reviewer": in_region,
+        "admin": in_region,
+        "auditor": in_region,
+    },
+    "openlist.edit": {"officer": own_org, "admin": in_region},
+    "openlist.approve": {"reviewer": in_region, "admin": in_region},
+    "stats.read": {
+        "officer": own_org,
+        "reviewer": in_region,
+        "admin": in_region,
+        "auditor": in_region,
+    },
+    "index.manage": {"admin": platform_wide},
+    "report.generate": {
+        "officer": own_org,
+        "reviewer": in_region,
+        "admin": in_region,
+        "auditor": in_region,
+    },
     # Jobs
     "job.read": {
         "officer": either(owner, own_org),

@@ -95,26 +95,52 @@ class SQLSearchBackend:
     def search(self, session: Session, query: SearchQuery, actor: Actor) -> SearchResult:
         """Hits, total and facets of what ``actor`` may see; BadRequest on a bad cursor."""
         terms = text.query_terms(query.q)
-        match = self.text_match(terms, in_items=query.in_items) if terms else None
-        sort = "newest" if query.sort == "relevance" and match is None else query.sort
+        sort = "newest" if query.sort == "relevance" and not terms else query.sort
         after = decode_cursor(query.cursor, sort=sort) if query.cursor else None
-        page = _page(session, actor, query, match, sort, after)
-        total, counts = queries.count_and_facets(
-            session, actor=actor, match=match, filters=query.filters, facets=query.facets
-        )
-        shown = page[: query.size]
+        found = self._find(session, query, actor, terms, sort, after)
+        shown = found.page[: query.size]
         cards = queries.fetch_cards(session, [dataset_id for dataset_id, _ in shown])
-        labels = _labels_for(session, cards, counts)
+        labels = _labels_for(session, cards, found.counts)
         next_cursor = None
-        if len(page) > query.size:
+        if len(found.page) > query.size:
             last_id, last_key = shown[-1]
             next_cursor = encode_cursor(Cursor(sort, last_key, last_id))
         return SearchResult(
             items=[_hit(card, terms, labels) for card in cards],
-            total=total,
-            facets=_facet_lists(counts, query.filters, labels),
+            total=found.total,
+            facets=_facet_lists(found.counts, query.filters, labels),
             next_cursor=next_cursor,
             sort=sort,
+        )
+
+    def _find(
+        self,
+        session: Session,
+        query: SearchQuery,
+        actor: Actor,
+        terms: list[QueryTerm],
+        sort: str,
+        after: Cursor | None,
+    ) -> queries.Found:
+        if not terms:
+            return queries.search_without_words(
+                session,
+                actor=actor,
+                filters=query.filters,
+                facets=query.facets,
+                sort=sort,
+                after=after,
+                size=query.size,
+            )
+        return queries.search_with_words(
+            session,
+            actor=actor,
+            match=self.text_match(terms, in_items=query.in_items),
+            filters=query.filters,
+            facets=query.facets,
+            sort=sort,
+            after=after,
+            size=query.size,
         )
 
     def suggest(self, session: Session, prefix: str, actor: Actor, limit: int) -> list[Suggestion]:
@@ -126,8 +152,9 @@ class SQLSearchBackend:
         for batch in SUGGEST_BATCHES:
             candidates = _completion_candidates(session, key, batch)
             views = _visible_views(session, actor, {c[1] for c in candidates})
-            for dataset_id, position in ((c[1], c[2]) for c in candidates):
-                if dataset_id in views and position < best.get(dataset_id, (position + 1,))[0]:
+            for _, dataset_id, position in candidates:
+                known = best.get(dataset_id)
+                if dataset_id in views and (known is None or position < known[0]):
                     best[dataset_id] = (position, views[dataset_id])
             if len(best) >= limit or len(candidates) < batch:
                 break
@@ -175,29 +202,6 @@ def _suggestions(session: Session, ranked: list[int]) -> list[Suggestion]:
         for i in ranked
         if i in by_id
     ]
-
-
-def _page(
-    session: Session,
-    actor: Actor,
-    query: SearchQuery,
-    match: TextMatch | None,
-    sort: str,
-    after: Cursor | None,
-) -> list[tuple[int, float]]:
-    if sort == "relevance" and match is not None:
-        return queries.fetch_relevance_page(
-            session, actor=actor, match=match, filters=query.filters, after=after, size=query.size
-        )
-    return queries.fetch_sorted_page(
-        session,
-        actor=actor,
-        match=match,
-        filters=query.filters,
-        sort=sort,
-        after=after,
-        size=query.size,
-    )
 
 
 def _labels_for(

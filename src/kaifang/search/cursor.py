@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
 from dataclasses import dataclass
 
 from kaifang.errors import BadRequest
@@ -19,7 +18,7 @@ class Cursor:
     """Where the previous page ended: its sort, last sort key and last dataset id."""
 
     sort: str
-    key: float | int
+    key: int
     dataset_id: int
 
 
@@ -41,7 +40,7 @@ def decode_cursor(token: str, *, sort: str) -> Cursor:
     if not isinstance(data, dict) or set(data) != {"s", "k", "i"} or data["s"] != sort:
         raise BadRequest(_INVALID)
     key, dataset_id = data["k"], data["i"]
-    if not _is_int(dataset_id) or not _valid_key(key, relevance=sort == "relevance"):
+    if not _is_int(dataset_id) or not _is_int(key):
         raise BadRequest(_INVALID)
     return Cursor(sort=sort, key=key, dataset_id=dataset_id)
 
@@ -52,9 +51,3 @@ def _reject_constant(name: str) -> float:
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63
-
-
-def _valid_key(value: object, *, relevance: bool) -> bool:
-    if relevance:
-        return (isinstance(value, float) and math.isfinite(value)) or _is_int(value)
-    return _is_int(value)

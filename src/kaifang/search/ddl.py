@@ -1,21 +1,23 @@
 """Dialect-specific search DDL that SQLAlchemy metadata cannot express.
 
-On SQLite, the FTS5 table; on PostgreSQL, storage settings that keep the text vectors out of
-line so ``search_entries`` stays narrow (GIN matching needs no recheck, so counting and
-sorting never read the vectors). Migrations call :func:`ensure_schema` after creating the
-``search_*`` tables; Alembic's autogenerate should pass :func:`include_object` so it never
-proposes dropping the FTS5 table or its shadow tables.
+On SQLite, the FTS5 table; on PostgreSQL, storage settings that keep the text vectors out
+of line so ``search_entries`` stays narrow (GIN matching needs no recheck, so matching,
+counting and sorting never read the vectors themselves). Migrations call
+:func:`ensure_schema` after creating the ``search_*`` tables; Alembic's autogenerate should
+pass :func:`include_object` so it never proposes dropping the FTS5 table or its shadow
+tables.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 FTS_TABLE = "search_fts"
-# Column order matters: bm25() weights and FTS5 column filters refer to these names.
-FTS_COLUMNS = ("title", "pinyin", "meta", "summary", "items")
+# The fields of a document, from most to least telling; column filters name them.
+FTS_COLUMNS = ("title", "meta", "summary", "items")
 _FTS_SHADOWS = ("data", "idx", "content", "docsize", "config")
 
 _CREATE_FTS = (
@@ -25,13 +27,12 @@ _CREATE_FTS = (
 )
 
 
-_PG_STORAGE = (
-    "ALTER TABLE search_entries "
-    "ALTER COLUMN tsv SET STORAGE EXTERNAL, "
-    "ALTER COLUMN head_tsv SET STORAGE EXTERNAL, "
-    "ALTER COLUMN items_tsv SET STORAGE EXTERNAL, "
-    "SET (toast_tuple_target = 128)"
+_VECTOR_COLUMNS = (
+    "SELECT column_name FROM information_schema.columns "
+    "WHERE table_schema = current_schema() AND table_name = 'search_entries' "
+    "AND data_type = 'tsvector' ORDER BY column_name"
 )
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 def ensure_schema(connection: Connection) -> None:
@@ -39,7 +40,20 @@ def ensure_schema(connection: Connection) -> None:
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql(_CREATE_FTS)
     elif connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(_PG_STORAGE)
+        _store_vectors_out_of_line(connection)
+
+
+def _store_vectors_out_of_line(connection: Connection) -> None:
+    """Move every tsvector column of ``search_entries`` out of line (whatever columns exist)."""
+    names = [
+        n for n in connection.exec_driver_sql(_VECTOR_COLUMNS).scalars() if _IDENTIFIER.match(n)
+    ]
+    if not names:
+        return
+    clauses = [f"ALTER COLUMN {name} SET STORAGE EXTERNAL" for name in names]
+    connection.exec_driver_sql(
+        "ALTER TABLE search_entries " + ", ".join([*clauses, "SET (toast_tuple_target = 128)"])
+    )
 
 
 def drop_schema(connection: Connection) -> None:

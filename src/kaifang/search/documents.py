@@ -172,22 +172,16 @@ def load_documents(
 
 @dataclass(frozen=True)
 class IndexedText:
-    """A document's tokens per weighted field, ready for FTS5 columns or a tsvector."""
+    """A document's tokens per field, from most to least telling (the relevance tiers)."""
 
     title: list[str]
-    pinyin: list[str]
     meta: list[str]
     summary: list[str]
     items: list[str]
 
-    def head(self) -> list[str]:
-        """Tokens of the title, its pinyin and the metadata (what relevance is scored on)."""
-        return list(dict.fromkeys([*self.title, *self.pinyin, *self.meta]))
-
     def fields(self) -> dict[str, list[str]]:
         return {
             "title": self.title,
-            "pinyin": self.pinyin,
             "meta": self.meta,
             "summary": self.summary,
             "items": self.items,
@@ -195,13 +189,15 @@ class IndexedText:
 
 
 def analyse(doc: SearchDocument) -> IndexedText:
-    """Segment a document: words of every field, plus pinyin of title, organization, domains."""
+    """Segment a document; titles, organizations and domains also by pinyin and initials."""
     labels = [label for _, label in doc.domains]
     meta_texts = [*doc.keywords, doc.organization_name, *labels, doc.region_name, doc.catalog_code]
     return IndexedText(
-        title=text.field_tokens([doc.title]),
-        pinyin=text.pinyin_tokens([doc.title, doc.organization_name, *labels]),
-        meta=text.field_tokens(meta_texts),
+        title=[*text.field_tokens([doc.title]), *text.pinyin_tokens([doc.title])],
+        meta=[
+            *text.field_tokens(meta_texts),
+            *text.pinyin_tokens([doc.organization_name, *labels]),
+        ],
         summary=text.field_tokens([doc.summary]),
         items=text.field_tokens([*doc.item_labels, *doc.item_names]),
     )

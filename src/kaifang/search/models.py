@@ -5,7 +5,8 @@ PostgreSQL, the text vectors stored out of line) so matching, counting and sorti
 pages; what a result card shows lives in ``search_cards`` and is read for one page only.
 Multi-valued facets are kept twice: as a canonical set string on the entry (``|a|b|``) so
 counts are one GROUP BY without joins, and as rows of ``search_facets`` so filters use an
-index. The SQLite text index is the FTS5 table created by :func:`kaifang.search.ddl.ensure_schema`.
+index. The SQLite text index is the FTS5 table that :func:`kaifang.search.ddl.ensure_schema`
+creates; the same function moves the PostgreSQL vectors out of line.
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ class SearchEntry(Base):
         Index("ix_search_entries_status_domains", "status", "domain_set"),
         Index("ix_search_entries_status_formats", "status", "format_set"),
         Index("ix_search_entries_organization_id", "organization_id"),
-        _gin("ix_search_entries_tsv", "tsv"),
-        _gin("ix_search_entries_head_tsv", "head_tsv"),
+        _gin("ix_search_entries_title_tsv", "title_tsv"),
+        _gin("ix_search_entries_meta_tsv", "meta_tsv"),
+        _gin("ix_search_entries_summary_tsv", "summary_tsv"),
         _gin("ix_search_entries_items_tsv", "items_tsv"),
     )
 
@@ -66,9 +68,10 @@ class SearchEntry(Base):
     updated_key: Mapped[int] = mapped_column(BigInteger, default=0)
     views: Mapped[int] = mapped_column(BigInteger, default=0)
     downloads: Mapped[int] = mapped_column(BigInteger, default=0)
-    # PostgreSQL only (NULL on SQLite): every field; title/pinyin/metadata; data items.
-    tsv: Mapped[str | None] = mapped_column(TextVector, nullable=True)
-    head_tsv: Mapped[str | None] = mapped_column(TextVector, nullable=True)
+    # PostgreSQL only (NULL on SQLite): the lexemes of each field, GIN-indexed.
+    title_tsv: Mapped[str | None] = mapped_column(TextVector, nullable=True)
+    meta_tsv: Mapped[str | None] = mapped_column(TextVector, nullable=True)
+    summary_tsv: Mapped[str | None] = mapped_column(TextVector, nullable=True)
     items_tsv: Mapped[str | None] = mapped_column(TextVector, nullable=True)
 
 

@@ -1,26 +1,34 @@
-"""SQL shared by both backends: visibility, filters, sorting, keyset pages, counts and facets.
+"""SQL shared by both backends: visibility, filters, relevance, keyset pages, counts and facets.
 
-Backends differ only in how words are matched and scored (:class:`TextMatch`); everything
-else is built here from SQLAlchemy expressions with bound parameters, and the visibility
-condition is part of every statement.
+Backends differ only in how words are matched (:class:`TextMatch`); everything else is built
+here from SQLAlchemy expressions with bound parameters, and the visibility condition is part
+of every statement.
+
+Relevance is a tier, then popularity: all words in the title (or its pinyin) rank first, then
+all within title and metadata (keywords, organization, domains), then with the summary, then
+matches that need the data items; within a tier the most viewed come first. Tiers are set
+tests the text indexes answer without reading documents, the order is the same on both
+databases, and the integer key (tier, views) keeps cursors stable as the corpus grows.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
-    FromClause,
+    Integer,
     Row,
     Select,
     String,
+    case,
     cast,
     func,
     literal,
+    null,
     or_,
     select,
     tuple_,
@@ -36,8 +44,9 @@ from kaifang.search.visibility import sees_only_public, visible_entries
 
 E = SearchEntry
 C = SearchCard
-# Rows of facet counts: (facet name, value, count); the total has an empty facet name.
-CountSelect: TypeAlias = Select[str, str, int]
+# Rows of one search statement: (part, value, count, dataset id, sort key).
+PartSelect: TypeAlias = Select[str, str, int, int, int]
+PAGE = "#page"
 FACET_COLUMNS: dict[str, Any] = {
     "organization": E.organization_id,
     "region": E.region_code,
@@ -75,23 +84,29 @@ CARD_COLUMNS = (
     E.downloads,
 )
 FACET_LIMIT = 50
+TIER_SHIFT = 2**40  # relevance key = tier * TIER_SHIFT + views (views capped below it)
 
 
 @dataclass(frozen=True)
 class TextMatch:
-    """How a backend matches words: all entries matching, and those matching in the head.
+    """Conditions on entries for the words: matched at all, and matched within each tier.
 
-    The head (title, its pinyin, keywords, organization, domains) is what relevance scores:
-    ``head_score`` is read from ``head_source`` when joined (SQLite FTS5) or computed on
-    entries passing ``head_condition`` (PostgreSQL); ``head_ids`` selects the head matches'
-    ids so the other matches can be listed without scoring them.
+    ``tiers`` holds, best first, the conditions "every word within the title", "... within
+    title and metadata" and "... within title, metadata and summary"; empty when searching
+    data items only.
     """
 
     condition: ColumnElement[bool]
-    head_score: ColumnElement[Any] | None = None
-    head_ids: Select[Any] | None = None
-    head_condition: ColumnElement[bool] | None = None
-    head_source: FromClause | None = None
+    tiers: tuple[ColumnElement[bool], ...] = ()
+
+
+@dataclass(frozen=True)
+class Found:
+    """One search's page (id, sort key), total and raw facet counts."""
+
+    page: list[tuple[int, int]]
+    total: int
+    counts: dict[str, dict[str, int]]
 
 
 def filter_clause(name: str, values: Sequence[str]) -> ColumnElement[bool]:
@@ -115,16 +130,10 @@ def matched_select(
     actor: Actor,
     match: TextMatch | None,
     filters: Mapping[str, list[str]],
-    head_only: bool = False,
 ) -> Select[Any]:
-    """SELECT ``columns`` of the visible entries matching the words (or their head) and filters."""
+    """SELECT ``columns`` of the visible entries matching the words and the filters."""
     stmt = select(*columns).select_from(E)
-    if match is not None and head_only:
-        if match.head_source is not None:
-            stmt = stmt.join(match.head_source, match.head_source.c.dataset_id == E.dataset_id)
-        elif match.head_condition is not None:
-            stmt = stmt.where(match.head_condition)
-    elif match is not None:
+    if match is not None:
         stmt = stmt.where(match.condition)
     stmt = stmt.where(visible_entries(actor))
     for name, values in filters.items():
@@ -132,71 +141,127 @@ def matched_select(
     return stmt
 
 
-def fetch_sorted_page(
-    session: Session,
-    *,
-    actor: Actor,
-    match: TextMatch | None,
-    filters: Mapping[str, list[str]],
-    sort: str,
-    after: Cursor | None,
-    size: int,
-) -> list[tuple[int, float]]:
-    """Up to ``size + 1`` (id, key) pairs by a column, descending, ties by id descending."""
-    key, tie = _ordering(SORT_COLUMNS[sort], words=match is not None)
-    stmt = matched_select([E.dataset_id, key], actor=actor, match=match, filters=filters)
-    if after is not None:
-        stmt = stmt.where(tuple_(key, tie) < tuple_(after.key, after.dataset_id))
-    stmt = stmt.order_by(key.desc(), tie.desc()).limit(size + 1)
-    return [(row[0], row[1]) for row in session.execute(stmt)]
+def relevance_key(match: TextMatch) -> ColumnElement[Any]:
+    """tier * 2**40 + views: tier 3 (title) down to 0 (data items), then the most viewed."""
+    tiers = [(condition, _big(3 - level)) for level, condition in enumerate(match.tiers)]
+    tier: Any = case(*tiers, else_=_big(0)) if tiers else _big(0)
+    views = case((E.views >= TIER_SHIFT, _big(TIER_SHIFT - 1)), else_=E.views)
+    key: ColumnElement[Any] = tier * _big(TIER_SHIFT) + views
+    return key
 
 
-def fetch_relevance_page(
+def search_with_words(
     session: Session,
     *,
     actor: Actor,
     match: TextMatch,
     filters: Mapping[str, list[str]],
+    facets: Sequence[str],
+    sort: str,
     after: Cursor | None,
     size: int,
-) -> list[tuple[int, float]]:
-    """Head matches by score first, then the other matches (key 0) newest id first.
+) -> Found:
+    """Page, total and facets in one statement over the matched set (a CTE read once)."""
+    key = relevance_key(match) if sort == "relevance" else SORT_COLUMNS[sort]
+    columns = [E.dataset_id, key.label("sort_key"), *(FACET_COLUMNS[f] for f in facets)]
+    matched = matched_select(columns, actor=actor, match=match, filters=filters).cte("matched")
+    page = select(matched.c.dataset_id, matched.c.sort_key)
+    if after is not None:
+        bound = tuple_(literal(after.key, BigInteger), literal(after.dataset_id, Integer))
+        page = page.where(tuple_(matched.c.sort_key, matched.c.dataset_id) < bound)
+    top = (
+        page.order_by(matched.c.sort_key.desc(), matched.c.dataset_id.desc())
+        .limit(size + 1)
+        .subquery("top")
+    )
+    parts = [
+        select(_text(PAGE), _text(""), literal(0, BigInteger), top.c.dataset_id, top.c.sort_key),
+        *_count_parts(matched, facets),
+    ]
+    return _collect(session, union_all(*parts), facets)
 
-    Scoring only head matches keeps broad words (a column name in half the catalogue) cheap:
-    the rest is ordered by id, which needs no score at all.
+
+def search_without_words(
+    session: Session,
+    *,
+    actor: Actor,
+    filters: Mapping[str, list[str]],
+    facets: Sequence[str],
+    sort: str,
+    after: Cursor | None,
+    size: int,
+) -> Found:
+    """The page by walking a sort index (it stops early), then total and facets."""
+    key: Any = SORT_COLUMNS[sort]
+    page = matched_select([E.dataset_id, key], actor=actor, match=None, filters=filters)
+    if after is not None:
+        page = page.where(tuple_(key, E.dataset_id) < tuple_(after.key, after.dataset_id))
+    page = page.order_by(key.desc(), E.dataset_id.desc()).limit(size + 1)
+    rows = [(int(i), int(k)) for i, k in session.execute(page)]
+    found = _collect(session, _browse_counts(actor, filters, facets), facets)
+    return Found(rows, found.total, found.counts)
+
+
+def _browse_counts(actor: Actor, filters: Mapping[str, list[str]], facets: Sequence[str]) -> Any:
+    """Counts without words: per-facet index scans for the plain public catalogue, else a CTE.
+
+    For an actor who sees only published entries and no filters, each GROUP BY scans its own
+    (status, column) index, which beats materialising most of the catalogue.
     """
-    rows: list[tuple[int, float]] = []
-    score = match.head_score
-    if score is not None and (after is None or after.key > 0):
-        stmt = matched_select(
-            [E.dataset_id, score], actor=actor, match=match, filters=filters, head_only=True
+    columns = [E.dataset_id, *(FACET_COLUMNS[f] for f in facets)]
+    base = matched_select(columns, actor=actor, match=None, filters=filters)
+    if filters or not sees_only_public(actor):
+        return union_all(*_count_parts(base.cte("matched"), facets))
+    parts = [base.with_only_columns(*_count_columns("", _text(""), func.count()))]
+    for facet in facets:
+        column = FACET_COLUMNS[facet]
+        counted = _count_columns(facet, cast(column, String), func.count())
+        parts.append(base.with_only_columns(*counted).group_by(column))
+    return union_all(*parts)
+
+
+def _count_parts(matched: Any, facets: Sequence[str]) -> list[PartSelect]:
+    """The total and one GROUP BY per facet over the CTE ``matched``."""
+    parts = [select(*_count_columns("", _text(""), func.count())).select_from(matched)]
+    for facet in facets:
+        column = matched.c[FACET_COLUMNS[facet].key]
+        parts.append(
+            select(*_count_columns(facet, cast(column, String), func.count())).group_by(column)
         )
-        if after is not None:
-            stmt = stmt.where(tuple_(score, E.dataset_id) < tuple_(after.key, after.dataset_id))
-        stmt = stmt.order_by(score.desc(), E.dataset_id.desc()).limit(size + 1)
-        rows = [(row[0], float(row[1])) for row in session.execute(stmt)]
-    if len(rows) <= size:
-        _, tie = _ordering(E.dataset_id, words=True)
-        stmt = matched_select([E.dataset_id], actor=actor, match=match, filters=filters)
-        if match.head_ids is not None:
-            stmt = stmt.where(E.dataset_id.not_in(match.head_ids))
-        if after is not None and after.key == 0:
-            stmt = stmt.where(tie < after.dataset_id)
-        stmt = stmt.order_by(tie.desc()).limit(size + 1 - len(rows))
-        rows += [(row[0], 0.0) for row in session.execute(stmt)]
-    return rows
+    return parts
 
 
-def _ordering(key: Any, *, words: bool) -> tuple[Any, Any]:
-    """Sort key and tie-breaker; with words, as expressions no index can serve.
+def _count_columns(part: str, value: Any, n: Any) -> tuple[Any, ...]:
+    return (_text(part), value, n, cast(null(), Integer), cast(null(), BigInteger))
 
-    Walking an index in sort order and testing every row for the words is the plan to avoid:
-    a selective query would read the whole catalogue (and on PostgreSQL every text vector).
-    Matching first, then sorting the matches, is bounded by the number of matches.
-    """
-    if not words:
-        return key, E.dataset_id
-    return key + 0, E.dataset_id + 0
+
+def _collect(session: Session, stmt: Any, facets: Sequence[str]) -> Found:
+    page: list[tuple[int, int]] = []
+    total = 0
+    counts: dict[str, dict[str, int]] = {f: {} for f in facets}
+    for part, value, n, dataset_id, key in session.execute(stmt):
+        if part == PAGE:
+            page.append((int(dataset_id), int(key)))
+        elif part == "":
+            total = int(n)
+        elif value is not None:
+            _add_count(counts[part], part, value, int(n))
+    page.sort(key=lambda row: (row[1], row[0]), reverse=True)
+    return Found(page, total, counts)
+
+
+def _add_count(counts: dict[str, int], facet: str, value: Any, n: int) -> None:
+    values = split_value_set(value) if facet in MULTI_VALUED else [str(value)]
+    for v in values:
+        counts[v] = counts.get(v, 0) + n
+
+
+def _big(value: int) -> ColumnElement[int]:
+    return literal(value, BigInteger)
+
+
+def _text(value: str) -> ColumnElement[str]:
+    return literal(value, String)
 
 
 def fetch_cards(session: Session, ids: Sequence[int]) -> list[Row[Any]]:
@@ -204,81 +269,3 @@ def fetch_cards(session: Session, ids: Sequence[int]) -> list[Row[Any]]:
     stmt = select(*CARD_COLUMNS).join(E, E.dataset_id == C.dataset_id).where(C.dataset_id.in_(ids))
     by_id = {row.dataset_id: row for row in session.execute(stmt)}
     return [by_id[i] for i in ids if i in by_id]
-
-
-def count_and_facets(
-    session: Session,
-    *,
-    actor: Actor,
-    match: TextMatch | None,
-    filters: Mapping[str, list[str]],
-    facets: Sequence[str],
-) -> tuple[int, dict[str, dict[str, int]]]:
-    """The total and, per facet, value counts; a facet's own filter is left out of its counts."""
-    groups: dict[str | None, list[str]] = defaultdict(list)
-    groups[None] = []
-    for facet in facets:
-        groups[facet if facet in filters else None].append(facet)
-    total = 0
-    counts: dict[str, dict[str, int]] = {f: {} for f in facets}
-    for left_out, members in groups.items():
-        applied = {k: v for k, v in filters.items() if k != left_out}
-        stmt = _group_counts(actor, match, applied, members, with_total=left_out is None)
-        for facet, value, n in session.execute(stmt):
-            if facet == "":
-                total = int(n)
-            else:
-                _add_count(counts[facet], facet, value, int(n))
-    return total, counts
-
-
-def _add_count(counts: dict[str, int], facet: str, value: Any, n: int) -> None:
-    if value is None:
-        return
-    values = split_value_set(value) if facet in MULTI_VALUED else [str(value)]
-    for v in values:
-        counts[v] = counts.get(v, 0) + n
-
-
-def _group_counts(
-    actor: Actor,
-    match: TextMatch | None,
-    filters: Mapping[str, list[str]],
-    facets: Sequence[str],
-    *,
-    with_total: bool,
-) -> Any:
-    """One statement: a GROUP BY per facet, UNION ALL.
-
-    The matched set is a CTE evaluated once, except for the plain public catalogue (no words,
-    no filters, an actor who sees only published entries): there each part scans its own
-    (status, column) index, which beats materialising most of the catalogue.
-    """
-    columns = [E.dataset_id, *(FACET_COLUMNS[f] for f in facets)]
-    base = matched_select(columns, actor=actor, match=match, filters=filters)
-    direct = match is None and not filters and sees_only_public(actor)
-    source: Any = None if direct else base.cte("matched")
-    parts: list[CountSelect] = []
-    if with_total:
-        total = select(_text(""), _text(""), func.count())
-        parts.append(
-            total.select_from(source)
-            if source is not None
-            else base.with_only_columns(*total.selected_columns)
-        )
-    for facet in facets:
-        if source is not None:
-            column = source.c[FACET_COLUMNS[facet].key]
-            part = select(_text(facet), cast(column, String), func.count()).group_by(column)
-        else:
-            column = FACET_COLUMNS[facet]
-            grouped = matched_select([column], actor=actor, match=None, filters=filters)
-            part = grouped.with_only_columns(
-                _text(facet), cast(column, String), func.count()
-            ).group_by(column)
-        parts.append(part)
-    return parts[0] if len(parts) == 1 else union_all(*parts)
-
-
-def _text(value: str) -> ColumnElement[str]:
-    return literal(value, String)

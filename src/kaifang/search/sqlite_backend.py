@@ -1,10 +1,10 @@
-"""SQLite backend: an FTS5 table of jieba tokens (one column per weighted field), bm25 ranking."""
+"""SQLite backend: an FTS5 table of jieba tokens, one column per field, prefix queries."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, bindparam, column, func, literal, literal_column, select, table, text
+from sqlalchemy import String, bindparam, column, literal, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
 from kaifang.search.base import SQLSearchBackend
@@ -14,8 +14,8 @@ from kaifang.search.models import SearchEntry
 from kaifang.search.queries import TextMatch
 from kaifang.search.text import QueryTerm
 
-# bm25 weight per FTS column, in FTS_COLUMNS order: a title word counts most, an item least.
-COLUMN_WEIGHTS = {"title": 10.0, "pinyin": 6.0, "meta": 4.0, "summary": 2.0, "items": 1.0}
+# Column groups of the relevance tiers, best first (see kaifang.search.queries).
+TIER_COLUMNS = (("title",), ("title", "meta"), ("title", "meta", "summary"))
 
 _fts = table(FTS_TABLE, column("rowid"))
 _INSERT = text(
@@ -27,17 +27,14 @@ _DELETE = text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN :ids").bindparams(
 )
 
 
-HEAD_COLUMNS = "{title pinyin meta}"
-
-
-def fts_expression(terms: list[QueryTerm], *, columns: str | None = None) -> str:
+def fts_expression(terms: list[QueryTerm], *, columns: tuple[str, ...] = ()) -> str:
     """An FTS5 MATCH expression: every token quoted as a string and matched as a prefix."""
     conjuncts = []
     for term in terms:
         options = [" AND ".join(_quoted(t) for t in alt) for alt in term.alternatives]
         conjuncts.append("(" + " OR ".join(f"({o})" for o in options) + ")")
     expression = " AND ".join(conjuncts)
-    return f"{columns} : ({expression})" if columns else expression
+    return "{" + " ".join(columns) + "} : (" + expression + ")" if columns else expression
 
 
 def _quoted(token: str) -> str:
@@ -45,11 +42,11 @@ def _quoted(token: str) -> str:
 
 
 def _matching(expression: str) -> Any:
-    return literal_column(FTS_TABLE).op("MATCH")(literal(expression, String))
-
-
-def _matching_ids(expression: str) -> Any:
-    return select(_fts.c.rowid).where(_matching(expression))
+    """Entries whose FTS row matches ``expression`` (the FTS5 query is a bound parameter)."""
+    ids = select(_fts.c.rowid).where(
+        literal_column(FTS_TABLE).op("MATCH")(literal(expression, String))
+    )
+    return SearchEntry.dataset_id.in_(ids)
 
 
 class SQLiteSearchBackend(SQLSearchBackend):
@@ -68,20 +65,9 @@ class SQLiteSearchBackend(SQLSearchBackend):
         session.execute(_DELETE, {"ids": ids})
 
     def text_match(self, terms: list[QueryTerm], *, in_items: bool) -> TextMatch:
-        entry_id = SearchEntry.dataset_id
         if in_items:
-            return TextMatch(entry_id.in_(_matching_ids(fts_expression(terms, columns="{items}"))))
-        head = fts_expression(terms, columns=HEAD_COLUMNS)
-        weights: list[Any] = [literal_column(repr(COLUMN_WEIGHTS[c])) for c in FTS_COLUMNS]
-        score: Any = -func.bm25(literal_column(FTS_TABLE), *weights)
-        scored = (
-            select(_fts.c.rowid.label("dataset_id"), score.label("score"))
-            .where(_matching(head))
-            .subquery("head")
-        )
+            return TextMatch(_matching(fts_expression(terms, columns=("items",))))
         return TextMatch(
-            condition=entry_id.in_(_matching_ids(fts_expression(terms))),
-            head_score=scored.c.score,
-            head_ids=_matching_ids(head),
-            head_source=scored,
+            condition=_matching(fts_expression(terms)),
+            tiers=tuple(_matching(fts_expression(terms, columns=c)) for c in TIER_COLUMNS),
         )

@@ -14,6 +14,7 @@ def api_routers() -> list[APIRouter]:
         catalog,
         ckan,
         data,
+        governance,
         health,
         search,
         tenancy,
@@ -28,5 +29,6 @@ def api_routers() -> list[APIRouter]:
         catalog.router,
         access.router,
         data.router,
+        governance.router,
         ckan.router,
     ]

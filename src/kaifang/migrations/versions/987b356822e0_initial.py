@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: 1f68f5668a74
+Revision ID: 987b356822e0
 Revises:
-Create Date: 2026-11-22 14:37:22.450897
+Create Date: 2026-11-22 15:05:57.165314
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 import kaifang.db
 from kaifang.search.ddl import drop_schema, ensure_schema
 
-revision = "1f68f5668a74"
+revision = "987b356822e0"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -108,6 +108,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_catalog_codes_prefix"), ["prefix"], unique=False)
 
     op.create_table(
+        "index_snapshots",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("computed_at", kaifang.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("weights", sa.JSON(), nullable=False),
+        sa.Column("results", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_index_snapshots")),
+    )
+    with op.batch_alter_table("index_snapshots", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_index_snapshots_as_of"), ["as_of"], unique=False)
+
+    op.create_table(
         "jobs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=100), nullable=False),
@@ -161,6 +173,13 @@ def upgrade() -> None:
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("locked_until", kaifang.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("username", name=op.f("pk_login_throttle")),
+    )
+    op.create_table(
+        "plan_settings",
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("settings", sa.JSON(), nullable=False),
+        sa.Column("modified_at", kaifang.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("year", name=op.f("pk_plan_settings")),
     )
     op.create_table(
         "regions",
@@ -297,6 +316,60 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_datasets_region_code"), ["region_code"], unique=False)
         batch_op.create_index(batch_op.f("ix_datasets_status"), ["status"], unique=False)
+
+    op.create_table(
+        "open_lists",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("source_name", sa.String(length=300), nullable=False),
+        sa.Column("created_at", kaifang.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("modified_at", kaifang.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("submitted_at", kaifang.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("approved_at", kaifang.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("approved_by", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_open_lists_organization_id_organizations"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_open_lists")),
+        sa.UniqueConstraint("organization_id", "year", name=op.f("uq_open_lists_organization_id")),
+    )
+    with op.batch_alter_table("open_lists", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_open_lists_organization_id"), ["organization_id"], unique=False
+        )
+
+    op.create_table(
+        "readiness_values",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("indicator", sa.String(length=30), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.Column("region_code", sa.String(length=12), nullable=True),
+        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("evidence_url", sa.String(length=2000), nullable=False),
+        sa.Column("note", sa.String(length=1000), nullable=False),
+        sa.Column("entered_by", sa.Integer(), nullable=True),
+        sa.Column("entered_at", kaifang.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_readiness_values_organization_id_organizations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["region_code"], ["regions.code"], name=op.f("fk_readiness_values_region_code_regions")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_readiness_values")),
+    )
+    with op.batch_alter_table("readiness_values", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_readiness_values_indicator"), ["indicator"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_readiness_values_organization_id"), ["organization_id"], unique=False
+        )
 
     op.create_table(
         "users",
@@ -514,6 +587,42 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "open_list_rows",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("open_list_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("domain", sa.String(length=60), nullable=False),
+        sa.Column("dataset_name", sa.String(length=200), nullable=False),
+        sa.Column("catalog_code", sa.String(length=40), nullable=False),
+        sa.Column("unconditional_items", sa.JSON(), nullable=False),
+        sa.Column("conditional_items", sa.JSON(), nullable=False),
+        sa.Column("planned_month", sa.String(length=7), nullable=False),
+        sa.Column("dataset_id", sa.Integer(), nullable=True),
+        sa.Column("match_method", sa.String(length=20), nullable=False),
+        sa.Column("link_confirmed", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["datasets.id"],
+            name=op.f("fk_open_list_rows_dataset_id_datasets"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["open_list_id"],
+            ["open_lists.id"],
+            name=op.f("fk_open_list_rows_open_list_id_open_lists"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_open_list_rows")),
+    )
+    with op.batch_alter_table("open_list_rows", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_open_list_rows_dataset_id"), ["dataset_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_open_list_rows_open_list_id"), ["open_list_id"], unique=False
+        )
+
+    op.create_table(
         "resources",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("dataset_id", sa.Integer(), nullable=False),
@@ -551,9 +660,14 @@ def upgrade() -> None:
         sa.Column("updated_key", sa.BigInteger(), nullable=False),
         sa.Column("views", sa.BigInteger(), nullable=False),
         sa.Column("downloads", sa.BigInteger(), nullable=False),
-        sa.Column("tsv", postgresql.TSVECTOR().with_variant(sa.Text(), "sqlite"), nullable=True),
         sa.Column(
-            "head_tsv", postgresql.TSVECTOR().with_variant(sa.Text(), "sqlite"), nullable=True
+            "title_tsv", postgresql.TSVECTOR().with_variant(sa.Text(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "meta_tsv", postgresql.TSVECTOR().with_variant(sa.Text(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "summary_tsv", postgresql.TSVECTOR().with_variant(sa.Text(), "sqlite"), nullable=True
         ),
         sa.Column(
             "items_tsv", postgresql.TSVECTOR().with_variant(sa.Text(), "sqlite"), nullable=True
@@ -568,10 +682,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("search_entries", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_search_entries_head_tsv", ["head_tsv"], unique=False, postgresql_using="gin"
+            "ix_search_entries_items_tsv", ["items_tsv"], unique=False, postgresql_using="gin"
         )
         batch_op.create_index(
-            "ix_search_entries_items_tsv", ["items_tsv"], unique=False, postgresql_using="gin"
+            "ix_search_entries_meta_tsv", ["meta_tsv"], unique=False, postgresql_using="gin"
         )
         batch_op.create_index(
             "ix_search_entries_organization_id", ["organization_id"], unique=False
@@ -614,7 +728,10 @@ def upgrade() -> None:
             "ix_search_entries_status_views", ["status", "views", "dataset_id"], unique=False
         )
         batch_op.create_index(
-            "ix_search_entries_tsv", ["tsv"], unique=False, postgresql_using="gin"
+            "ix_search_entries_summary_tsv", ["summary_tsv"], unique=False, postgresql_using="gin"
+        )
+        batch_op.create_index(
+            "ix_search_entries_title_tsv", ["title_tsv"], unique=False, postgresql_using="gin"
         )
 
     op.create_table(
@@ -1007,7 +1124,8 @@ def downgrade() -> None:
 
     op.drop_table("web_sessions")
     with op.batch_alter_table("search_entries", schema=None) as batch_op:
-        batch_op.drop_index("ix_search_entries_tsv", postgresql_using="gin")
+        batch_op.drop_index("ix_search_entries_title_tsv", postgresql_using="gin")
+        batch_op.drop_index("ix_search_entries_summary_tsv", postgresql_using="gin")
         batch_op.drop_index("ix_search_entries_status_views")
         batch_op.drop_index("ix_search_entries_status_updated")
         batch_op.drop_index("ix_search_entries_status_region")
@@ -1020,14 +1138,19 @@ def downgrade() -> None:
         batch_op.drop_index("ix_search_entries_status_downloads")
         batch_op.drop_index("ix_search_entries_status_domains")
         batch_op.drop_index("ix_search_entries_organization_id")
+        batch_op.drop_index("ix_search_entries_meta_tsv", postgresql_using="gin")
         batch_op.drop_index("ix_search_entries_items_tsv", postgresql_using="gin")
-        batch_op.drop_index("ix_search_entries_head_tsv", postgresql_using="gin")
 
     op.drop_table("search_entries")
     with op.batch_alter_table("resources", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_resources_dataset_id"))
 
     op.drop_table("resources")
+    with op.batch_alter_table("open_list_rows", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_open_list_rows_open_list_id"))
+        batch_op.drop_index(batch_op.f("ix_open_list_rows_dataset_id"))
+
+    op.drop_table("open_list_rows")
     with op.batch_alter_table("field_changes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_field_changes_dataset_id"))
 
@@ -1062,6 +1185,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_users_organization_id"))
 
     op.drop_table("users")
+    with op.batch_alter_table("readiness_values", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_readiness_values_organization_id"))
+        batch_op.drop_index(batch_op.f("ix_readiness_values_indicator"))
+
+    op.drop_table("readiness_values")
+    with op.batch_alter_table("open_lists", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_open_lists_organization_id"))
+
+    op.drop_table("open_lists")
     with op.batch_alter_table("datasets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_datasets_status"))
         batch_op.drop_index(batch_op.f("ix_datasets_region_code"))
@@ -1085,6 +1217,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_regions_parent_code"))
 
     op.drop_table("regions")
+    op.drop_table("plan_settings")
     op.drop_table("login_throttle")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_jobs_status_lease_until")
@@ -1092,6 +1225,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_jobs_created_by"))
 
     op.drop_table("jobs")
+    with op.batch_alter_table("index_snapshots", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_index_snapshots_as_of"))
+
+    op.drop_table("index_snapshots")
     with op.batch_alter_table("catalog_codes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_catalog_codes_prefix"))
 

@@ -1,0 +1,362 @@
+"""Governance over HTTP: open lists, progress and league table, statistics, index, reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+
+from kaifang.auth.actor import Actor
+from kaifang.auth.models import Organization
+from kaifang.auth.policy import Target
+from kaifang.auth.service import authorize
+from kaifang.datastore.export import content_disposition
+from kaifang.errors import NotFound, TooLarge
+from kaifang.governance import index as index_service
+from kaifang.governance import openlists, progress, reports, statistics
+from kaifang.governance.render import to_csv, to_xlsx
+from kaifang.governance.schemas import (
+    ComputeIn,
+    LinkIn,
+    OpenListOut,
+    OpenListRowOut,
+    ReadinessIn,
+    RowPatch,
+    open_list_out,
+)
+from kaifang.web.deps import get_runtime, signed_in_policy
+
+router = APIRouter(prefix="/api/v1/governance", tags=["governance"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _uow(request: Request, write: bool = True) -> Any:
+    return get_runtime(request).db.unit_of_work(write=write)
+
+
+def _file(content: bytes, media_type: str, stem: str, ext: str) -> Response:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": content_disposition(stem, ext)},
+    )
+
+
+def _scope(request: Request, actor: Actor, action: str, organization_id: int | None) -> None:
+    """Authorize a read of one organization's figures, or of the actor's whole scope."""
+    if organization_id is None:
+        authorize(actor, action, Target(region_code=actor.region_scope))
+        return
+    with _uow(request, write=False) as session:
+        org = session.get(Organization, organization_id)
+        if org is None:
+            raise NotFound("单位不存在 (organization not found)")
+        authorize(actor, action, openlists.org_target(org))
+
+
+# --- open lists -----------------------------------------------------------------------------
+
+
+@router.post("/openlists/import", status_code=201)
+def import_open_list(
+    request: Request,
+    file: UploadFile = File(description="XLSX with the bureau's columns"),
+    year: int = Form(ge=2000, le=2100),
+    organization_id: int | None = Form(default=None),
+    actor: Actor = signed_in_policy("openlist.edit"),
+) -> list[OpenListOut]:
+    """Replace draft lists from an XLSX; 422 naming every bad row, nothing imported."""
+    limit = get_runtime(request).settings.max_upload_bytes
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge("文件超过大小限制 (file too large)")
+    with _uow(request) as session:
+        lists = openlists.import_open_list(
+            session,
+            actor=actor,
+            data=data,
+            filename=file.filename or "list.xlsx",
+            year=year,
+            organization_id=organization_id,
+        )
+        return [open_list_out(ol) for ol in lists]
+
+
+@router.get("/openlists")
+def list_open_lists(
+    request: Request,
+    year: int,
+    organization_id: int | None = None,
+    actor: Actor = signed_in_policy("openlist.read"),
+) -> list[OpenListOut]:
+    """The year's lists the actor may read."""
+    with _uow(request, write=False) as session:
+        lists = openlists.list_open_lists(
+            session, actor=actor, year=year, organization_id=organization_id
+        )
+        return [open_list_out(ol) for ol in lists]
+
+
+@router.get("/openlists/export")
+def export_open_lists(
+    request: Request,
+    year: int,
+    organization_id: int | None = None,
+    as_of: dt.date | None = None,
+    actor: Actor = signed_in_policy("openlist.read"),
+) -> Response:
+    """The readable lists as XLSX in the bureau's columns, with link and done state."""
+    with _uow(request, write=False) as session:
+        content = openlists.export_open_lists(
+            session, actor=actor, year=year, organization_id=organization_id, as_of=as_of
+        )
+    return _file(content, XLSX, f"开放清单-{year}", "xlsx")
+
+
+@router.get("/openlists/{open_list_id}")
+def get_open_list(
+    request: Request, open_list_id: int, actor: Actor = signed_in_policy("openlist.read")
+) -> OpenListOut:
+    """One list with its rows."""
+    with _uow(request, write=False) as session:
+        return open_list_out(
+            openlists.get_open_list(session, actor=actor, open_list_id=open_list_id)
+        )
+
+
+@router.patch("/openlists/rows/{row_id}")
+def edit_row(
+    request: Request, row_id: int, body: RowPatch, actor: Actor = signed_in_policy("openlist.edit")
+) -> OpenListRowOut:
+    """Edit a row of a draft list."""
+    with _uow(request) as session:
+        row = openlists.update_row(
+            session, actor=actor, row_id=row_id, changes=body.model_dump(exclude_none=True)
+        )
+        return OpenListRowOut.model_validate(row)
+
+
+@router.post("/openlists/rows/{row_id}/link")
+def link_row(
+    request: Request, row_id: int, body: LinkIn, actor: Actor = signed_in_policy("openlist.edit")
+) -> OpenListRowOut:
+    """Confirm the proposed catalogue link or link another dataset of the organization."""
+    with _uow(request) as session:
+        row = openlists.link_row(session, actor=actor, row_id=row_id, dataset_id=body.dataset_id)
+        return OpenListRowOut.model_validate(row)
+
+
+@router.delete("/openlists/rows/{row_id}/link")
+def unlink_row(
+    request: Request, row_id: int, actor: Actor = signed_in_policy("openlist.edit")
+) -> OpenListRowOut:
+    """Remove a row's catalogue link."""
+    with _uow(request) as session:
+        return OpenListRowOut.model_validate(
+            openlists.unlink_row(session, actor=actor, row_id=row_id)
+        )
+
+
+@router.post("/openlists/{open_list_id}/submit")
+def submit_open_list(
+    request: Request, open_list_id: int, actor: Actor = signed_in_policy("openlist.edit")
+) -> OpenListOut:
+    """Draft → submitted."""
+    with _uow(request) as session:
+        return open_list_out(
+            openlists.submit_open_list(session, actor=actor, open_list_id=open_list_id)
+        )
+
+
+@router.post("/openlists/{open_list_id}/approve")
+def approve_open_list(
+    request: Request, open_list_id: int, actor: Actor = signed_in_policy("openlist.approve")
+) -> OpenListOut:
+    """Submitted → approved."""
+    with _uow(request) as session:
+        return open_list_out(
+            openlists.approve_open_list(session, actor=actor, open_list_id=open_list_id)
+        )
+
+
+@router.post("/openlists/{open_list_id}/return")
+def return_open_list(
+    request: Request, open_list_id: int, actor: Actor = signed_in_policy("openlist.approve")
+) -> OpenListOut:
+    """Submitted or approved → draft, for changes."""
+    with _uow(request) as session:
+        return open_list_out(
+            openlists.return_open_list(session, actor=actor, open_list_id=open_list_id)
+        )
+
+
+# --- progress and league table --------------------------------------------------------------
+
+
+@router.get("/progress")
+def get_progress(
+    request: Request,
+    year: int,
+    as_of: dt.date | None = None,
+    actor: Actor = signed_in_policy("stats.read"),
+) -> dict[str, Any]:
+    """Milestones, progress per organization/region/platform and the plan's targets."""
+    _scope(request, actor, "stats.read", None)
+    with _uow(request, write=False) as session:
+        return progress.progress_summary(session, year=year, as_of=as_of or dt.date.today())
+
+
+@router.get("/league-table", response_model=None)
+def get_league_table(
+    request: Request,
+    year: int,
+    as_of: dt.date | None = None,
+    format: Literal["json", "xlsx"] = "json",
+    actor: Actor = signed_in_policy("stats.read"),
+) -> dict[str, Any] | Response:
+    """Organizations ranked by list progress, flagged when behind the milestone (晾晒通报)."""
+    _scope(request, actor, "stats.read", None)
+    day = as_of or dt.date.today()
+    with _uow(request, write=False) as session:
+        if format == "xlsx":
+            content = progress.league_table_xlsx(session, year=year, as_of=day)
+            return _file(content, XLSX, f"晾晒通报-{year}-{day}", "xlsx")
+        return {
+            "year": year,
+            "as_of": day.isoformat(),
+            "items": progress.league_table(session, year=year, as_of=day),
+        }
+
+
+# --- statistics -----------------------------------------------------------------------------
+
+
+@router.get("/statistics", response_model=None)
+def get_statistics(
+    request: Request,
+    kind: Literal["catalogue", "usage", "sla"] = "catalogue",
+    group_by: Literal[
+        "organization", "region", "domain", "open_attribute", "grade"
+    ] = "organization",
+    organization_id: int | None = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+    actor: Actor = signed_in_policy("stats.read"),
+) -> dict[str, Any] | Response:
+    """Catalogue, usage or application-SLA statistics as JSON, CSV or XLSX."""
+    _scope(request, actor, "stats.read", organization_id)
+    filters: dict[str, Any] = {}
+    if organization_id is not None:
+        filters = (
+            {"organization_ids": [organization_id]}
+            if kind == "sla"
+            else {"organization_id": organization_id}
+        )
+    with _uow(request, write=False) as session:
+        table = statistics.statistics_tables(session, kind=kind, group_by=group_by, **filters)
+    if format == "csv":
+        return _file(
+            ("\ufeff" + to_csv(table)).encode(), "text/csv; charset=utf-8", table.title, "csv"
+        )
+    if format == "xlsx":
+        return _file(to_xlsx([table]), XLSX, table.title, "xlsx")
+    return {"kind": kind, "group_by": group_by, "items": table.rows}
+
+
+# --- index ----------------------------------------------------------------------------------
+
+
+@router.post("/index/compute", status_code=201)
+def compute_index(
+    request: Request, body: ComputeIn, actor: Actor = signed_in_policy("index.manage")
+) -> dict[str, Any]:
+    """Compute and store a snapshot; returns its id and the top of each ranking."""
+    with _uow(request) as session:
+        snap = index_service.compute_index(
+            session, as_of=body.as_of or dt.date.today(), weights=body.weights, actor=actor
+        )
+        return {"id": snap.id, "as_of": snap.as_of.isoformat(), "results": snap.results}
+
+
+@router.put("/index/readiness", status_code=201)
+def set_readiness(
+    request: Request, body: ReadinessIn, actor: Actor = signed_in_policy("index.manage")
+) -> dict[str, Any]:
+    """Record a readiness (准备度) value with its evidence link."""
+    with _uow(request) as session:
+        row = index_service.set_readiness(session, actor=actor, **body.model_dump())
+        session.flush()
+        return {"id": row.id, "indicator": row.indicator, "value": row.value}
+
+
+@router.get("/index/latest")
+def latest_index(request: Request, actor: Actor = signed_in_policy("stats.read")) -> dict[str, Any]:
+    """The newest snapshot's rankings."""
+    _scope(request, actor, "stats.read", None)
+    with _uow(request, write=False) as session:
+        snap = index_service.latest_snapshot(session)
+        if snap is None:
+            raise NotFound("尚未计算开放指数 (no index computed yet)")
+        return {"id": snap.id, "as_of": snap.as_of.isoformat(), "results": snap.results}
+
+
+@router.get("/index/history")
+def index_history(
+    request: Request, actor: Actor = signed_in_policy("stats.read")
+) -> dict[str, Any]:
+    """Snapshots newest first."""
+    _scope(request, actor, "stats.read", None)
+    with _uow(request, write=False) as session:
+        return {"items": index_service.snapshot_history(session)}
+
+
+@router.get("/index/definitions")
+def index_definitions(actor: Actor = signed_in_policy("stats.read")) -> dict[str, Any]:
+    """Every layer and indicator with definition, source and default weight."""
+    return index_service.definitions()
+
+
+@router.get("/index/{snapshot_id}/explain")
+def explain_index(
+    request: Request,
+    snapshot_id: int,
+    key: str,
+    kind: Literal["organization", "region"] = "organization",
+    actor: Actor = signed_in_policy("stats.read"),
+) -> dict[str, Any]:
+    """Drill-down of one organization or region to its indicators."""
+    _scope(request, actor, "stats.read", None)
+    with _uow(request, write=False) as session:
+        return index_service.explain(
+            index_service.get_snapshot(session, snapshot_id), kind=kind, key=key
+        )
+
+
+@router.get("/index/{snapshot_id}/export")
+def export_index(
+    request: Request, snapshot_id: int, actor: Actor = signed_in_policy("stats.read")
+) -> dict[str, Any]:
+    """The evaluators' JSON: method, definitions, weights, raw values and scores."""
+    _scope(request, actor, "stats.read", None)
+    with _uow(request, write=False) as session:
+        return index_service.export_snapshot(index_service.get_snapshot(session, snapshot_id))
+
+
+# --- reports --------------------------------------------------------------------------------
+
+
+@router.get("/reports")
+def generate_report(
+    request: Request,
+    period: str = Query(description="2021-06 or 2021-Q2"),
+    organization_id: int | None = None,
+    format: Literal["html", "xlsx"] = "html",
+    actor: Actor = signed_in_policy("report.generate"),
+) -> Response:
+    """The operations report of a month or quarter as a downloadable file."""
+    with _uow(request, write=False) as session:
+        report = reports.generate_report(
+            session, period=period, organization_id=organization_id, fmt=format, actor=actor
+        )
+    stem = report.filename.rsplit(".", 1)[0]
+    return _file(report.content, report.media_type, stem, format)

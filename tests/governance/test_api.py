@@ -1,0 +1,106 @@
+"""The governance API end to end with a bearer token: lists, league table, statistics, index."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests import factories
+from tests.governance.conftest import workbook
+from tests.web.helpers import bearer
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_governance_api_journey(client: TestClient, session: Session) -> None:
+    org = factories.organization(session, name="市交通运输局", region_code="331002")
+    factories.user(session, role="officer", org=org, username="gov-officer")
+    factories.user(session, role="reviewer", region_code="3310", username="gov-reviewer")
+    factories.user(session, role="admin", username="gov-admin")
+    factories.published_dataset(session, org=org, title="公交线路信息")
+    session.commit()
+    officer, reviewer, admin = (
+        bearer(client, u) for u in ("gov-officer", "gov-reviewer", "gov-admin")
+    )
+    bad = [[org.name, "交通出行", "公交线路信息", "线路名称", "", "下个月"]]
+    r = client.post(
+        "/api/v1/governance/openlists/import",
+        headers=officer,
+        files={"file": ("l.xlsx", workbook(bad), XLSX)},
+        data={"year": "2021"},
+    )
+    assert r.status_code == 422 and r.json()["error"]["details"]["rows"][0]["row"] == 3
+    good = [[org.name, "交通出行", "公交线路信息", "线路名称、起点站", "", "2021-06"]]
+    r = client.post(
+        "/api/v1/governance/openlists/import",
+        headers=officer,
+        files={"file": ("l.xlsx", workbook(good), XLSX)},
+        data={"year": "2021"},
+    )
+    assert r.status_code == 201, r.text
+    ol = r.json()[0]
+    row_id = ol["rows"][0]["id"]
+    assert client.post(
+        f"/api/v1/governance/openlists/rows/{row_id}/link", headers=officer, json={}
+    ).json()["link_confirmed"]
+    assert (
+        client.post(f"/api/v1/governance/openlists/{ol['id']}/submit", headers=officer).json()[
+            "status"
+        ]
+        == "submitted"
+    )
+    assert (
+        client.post(f"/api/v1/governance/openlists/{ol['id']}/approve", headers=officer).status_code
+        == 403
+    )
+    assert (
+        client.post(f"/api/v1/governance/openlists/{ol['id']}/approve", headers=reviewer).json()[
+            "status"
+        ]
+        == "approved"
+    )
+    r = client.get("/api/v1/governance/openlists/export?year=2021", headers=officer)
+    assert r.status_code == 200 and r.headers["content-type"] == XLSX
+
+    league = client.get(
+        "/api/v1/governance/league-table?year=2021&as_of=2099-12-31", headers=reviewer
+    )
+    assert league.status_code == 200
+    assert (
+        client.get(
+            "/api/v1/governance/league-table?year=2021&as_of=2021-06-30&format=xlsx",
+            headers=reviewer,
+        ).headers["content-type"]
+        == XLSX
+    )
+    assert client.get("/api/v1/governance/progress?year=2021", headers=officer).status_code == 403
+    stats = client.get(
+        "/api/v1/governance/statistics?group_by=organization&format=csv", headers=reviewer
+    )
+    assert stats.status_code == 200 and "市交通运输局" in stats.content.decode("utf-8-sig")
+    own = client.get(
+        f"/api/v1/governance/statistics?kind=usage&organization_id={org.id}", headers=officer
+    )
+    assert own.status_code == 200 and own.json()["items"][0]["label"] == "市交通运输局"
+
+    assert (
+        client.post("/api/v1/governance/index/compute", headers=reviewer, json={}).status_code
+        == 403
+    )
+    snap = client.post(
+        "/api/v1/governance/index/compute", headers=admin, json={"as_of": "2021-06-30"}
+    ).json()
+    detail = client.get(
+        f"/api/v1/governance/index/{snap['id']}/explain?key={org.id}", headers=reviewer
+    ).json()
+    assert detail["name"] == "市交通运输局" and len(detail["indicators"]) == 15
+    assert client.get(f"/api/v1/governance/index/{snap['id']}/export", headers=reviewer).json()[
+        "definitions"
+    ]
+    assert (
+        client.get("/api/v1/governance/index/history", headers=reviewer).json()["items"][0]["id"]
+        == snap["id"]
+    )
+    report = client.get("/api/v1/governance/reports?period=2021-06&format=html", headers=reviewer)
+    assert report.status_code == 200 and "<svg" in report.text
+    assert "attachment" in report.headers["content-disposition"]
