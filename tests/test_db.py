@@ -1,0 +1,33 @@
+"""SQLite concurrency: a writer that cannot get the lock gets a clean Unavailable (503), not a 500."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from kaifang.config import Settings
+from kaifang.db import Database, make_engine
+from kaifang.errors import Unavailable
+
+
+def test_locked_sqlite_write_becomes_unavailable(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, sqlite_busy_timeout_ms=50)
+    db = Database(make_engine(settings))
+    with db.unit_of_work() as session:
+        session.execute(text("CREATE TABLE t (x INTEGER)"))
+    holder = sqlite3.connect(tmp_path / "kaifang.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(Unavailable) as exc, db.unit_of_work() as session:
+            session.execute(text("INSERT INTO t VALUES (1)"))
+        assert exc.value.retry_after >= 1
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with db.unit_of_work() as session:
+        session.execute(text("INSERT INTO t VALUES (2)"))
+    with db.unit_of_work(write=False) as session:
+        assert session.execute(text("SELECT count(*) FROM t")).scalar() == 1
