@@ -394,7 +394,7 @@ def _summary(
 
 
 def datasets(
-    n: int, orgs: list[Organization], *, seed: int = 20261122
+    n: int, orgs: tuple[Organization, ...], *, seed: int = 20261122
 ) -> Iterator[dict[str, object]]:
     """``n`` dataset rows (with an ``items`` list), deterministic for a seed."""
     rnd = random.Random(seed)

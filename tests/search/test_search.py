@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from kaifang.auth.actor import ANONYMOUS, SYSTEM, Actor
+from kaifang.errors import BadRequest
 from kaifang.search import service
 from kaifang.search.schemas import SearchQuery, SearchResult
 from tests import factories
@@ -202,3 +204,15 @@ def test_only_requested_facets_are_counted(session: Session, catalogue: Catalogu
 def test_invalid_queries_are_rejected(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         SearchQuery(**kwargs)  # type: ignore[arg-type]
+
+
+def test_postgres_planner_settings_are_restored(
+    session: Session, catalogue: Catalogue, backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL planner settings")
+    search(session, q="公交")
+    with pytest.raises(BadRequest):
+        search(session, q="公交", cursor="broken")
+    assert session.scalar(text("SHOW enable_seqscan")) == "on"
+    assert session.scalar(text("SHOW work_mem")) != "32MB"

@@ -160,3 +160,53 @@ def test_closed_dataset_never_serves_data(client: TestClient, session: Session) 
     session.commit()
     assert client.get(f"/api/v1/datasets/{ds.id}").status_code == 200
     assert client.get(f"/api/v1/datasets/{ds.id}/rows").status_code == 403
+
+
+def test_item_masking_applies_to_unconditional_release(
+    client: TestClient, session: Session
+) -> None:
+    officer, ds_id = _setup(client, session, declare_items=True)
+    _upload(client, officer, ds_id)
+    items = client.get(f"/api/v1/datasets/{ds_id}/items", headers=officer).json()
+    for item in items:
+        if item["name"] == "线路名称":
+            item["masking_rule"] = "mask:keep=1,0"
+    body = {
+        "items": [
+            {
+                k: i[k]
+                for k in ("label", "name", "data_type", "grade", "open_attribute", "masking_rule")
+            }
+            for i in items
+        ]
+    }
+    assert client.patch(f"/api/v1/datasets/{ds_id}", json=body, headers=officer).status_code == 200
+    rows = client.get(f"/api/v1/datasets/{ds_id}/rows?_sort=线路编号", headers=officer).json()
+    assert [r["线路名称"] for r in rows["rows"]][:2] == ["1*", "1***"]
+    csv_text = client.get(f"/api/v1/datasets/{ds_id}/export.csv", headers=officer).text
+    assert "107路" not in csv_text
+
+
+def test_scanned_identifiers_block_publishing(client: TestClient, session: Session) -> None:
+    import pytest
+
+    from kaifang.errors import InvalidInput
+
+    officer, ds_id = _setup(client, session)
+    _upload(client, officer, ds_id)
+    items = client.get(f"/api/v1/datasets/{ds_id}/items", headers=officer).json()
+    for item in items:  # the officer declares everything open, ignoring the suggestions
+        item.update(grade="L1", open_attribute="unconditional", pii_kind=None, masking_rule=None)
+    body = {
+        "items": [
+            {k: i[k] for k in ("label", "name", "data_type", "grade", "open_attribute")}
+            for i in items
+        ]
+    }
+    assert client.patch(f"/api/v1/datasets/{ds_id}", json=body, headers=officer).status_code == 200
+    findings = client.get(f"/api/v1/datasets/{ds_id}/privacy", headers=officer).json()
+    assert [f["name"] for f in findings["blocking"]] == ["驾驶员身份证号"]
+    workflow.submit_dataset(session, actor=SYSTEM, dataset_id=ds_id)
+    workflow.approve_dataset(session, actor=SYSTEM, dataset_id=ds_id)
+    with pytest.raises(InvalidInput):
+        workflow.publish_dataset(session, actor=SYSTEM, dataset_id=ds_id)

@@ -75,6 +75,8 @@ class Dataset(Base):
     duplicate_of_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     duplicate_note: Mapped[str] = mapped_column(String(300), default="")
     withdrawn_reason: Mapped[str] = mapped_column(String(1000), default="")
+    privacy_override_reason: Mapped[str] = mapped_column(String(2000), default="")
+    privacy_override_status: Mapped[str] = mapped_column(String(20), default="")
     is_demo: Mapped[bool] = mapped_column(default=False)
 
     organization: Mapped[Organization] = relationship(lazy="joined")

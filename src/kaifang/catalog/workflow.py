@@ -178,3 +178,12 @@ def comment_on_dataset(session: Session, *, actor: Actor, dataset_id: int, comme
         session, action="dataset.comment", actor=actor, object_type="dataset", object_id=dataset.id
     )
     return dataset
+
+
+def _install_default_gates() -> None:
+    from kaifang.catalog.privacy_gate import check_publish_gate
+
+    register_publish_gate(check_publish_gate)
+
+
+_install_default_gates()

@@ -47,6 +47,7 @@ class SearchEntry(Base):
         Index("ix_search_entries_status_domains", "status", "domain_set"),
         Index("ix_search_entries_status_formats", "status", "format_set"),
         Index("ix_search_entries_organization_id", "organization_id"),
+        _gin("ix_search_entries_tsv", "tsv"),
         _gin("ix_search_entries_title_tsv", "title_tsv"),
         _gin("ix_search_entries_meta_tsv", "meta_tsv"),
         _gin("ix_search_entries_summary_tsv", "summary_tsv"),
@@ -68,7 +69,9 @@ class SearchEntry(Base):
     updated_key: Mapped[int] = mapped_column(BigInteger, default=0)
     views: Mapped[int] = mapped_column(BigInteger, default=0)
     downloads: Mapped[int] = mapped_column(BigInteger, default=0)
-    # PostgreSQL only (NULL on SQLite): the lexemes of each field, GIN-indexed.
+    # PostgreSQL only (NULL on SQLite), GIN-indexed: every field's lexemes (to match), then
+    # each field's (for the relevance tiers and the data-items-only search).
+    tsv: Mapped[str | None] = mapped_column(TextVector, nullable=True)
     title_tsv: Mapped[str | None] = mapped_column(TextVector, nullable=True)
     meta_tsv: Mapped[str | None] = mapped_column(TextVector, nullable=True)
     summary_tsv: Mapped[str | None] = mapped_column(TextVector, nullable=True)

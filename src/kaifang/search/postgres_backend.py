@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Text, and_, cast, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
 from kaifang.auth.actor import Actor
@@ -24,7 +25,6 @@ from kaifang.search.queries import TextMatch
 from kaifang.search.schemas import SearchQuery, SearchResult
 from kaifang.search.text import QueryTerm, query_terms
 
-FIELDS = ("title", "meta", "summary", "items")
 # Field groups of the relevance tiers, best first (see kaifang.search.queries).
 TIER_FIELDS = (("title",), ("title", "meta"), ("title", "meta", "summary"))
 
@@ -46,11 +46,12 @@ def tsquery_literal(term: QueryTerm) -> str:
 
 
 def _every_term_within(entry: Any, terms: list[QueryTerm], fields: tuple[str, ...]) -> Any:
-    """Every term matches in one of ``fields`` (a BitmapAnd of BitmapOrs over GIN indexes)."""
+    """Every term matches in one of ``fields`` ("" is the all-fields vector ``tsv``)."""
     conjuncts = []
     for term in terms:
         query: Any = cast(literal(tsquery_literal(term), Text), TSQUERY)
-        conjuncts.append(or_(*(getattr(entry, f"{f}_tsv").op("@@")(query) for f in fields)))
+        vectors = [getattr(entry, f"{f}_tsv" if f else "tsv") for f in fields]
+        conjuncts.append(or_(*(vector.op("@@")(query) for vector in vectors)))
     return and_(*conjuncts)
 
 
@@ -61,38 +62,55 @@ def _ids_within(terms: list[QueryTerm], fields: tuple[str, ...]) -> Any:
     return SearchEntry.dataset_id.in_(ids)
 
 
-@contextmanager
-def text_index_preferred(session: Session) -> Iterator[None]:
-    """Within the block, plan word matches through the GIN indexes, not a sequential scan.
+# Planner settings for a search with words, transaction-local and restored afterwards.
+# The planner prices "vector @@ query" as a cheap operator and so, for a broad word, prefers
+# a sequential scan, which detoasts every vector (hundreds of milliseconds on 100,000
+# entries); the GIN bitmap scans never read them. The matched set of a broad word (a CTE
+# read by the page and every facet) should stay in memory rather than spill to disk.
+SEARCH_SETTINGS = {"enable_seqscan": "off", "work_mem": "32MB"}
 
-    The planner prices ``vector @@ query`` as a cheap operator and so, for a broad word,
-    prefers a sequential scan, which detoasts every vector (hundreds of milliseconds on
-    100,000 entries); the bitmap scan of the GIN indexes never reads them. The setting is
-    transaction-local and restored afterwards.
-    """
-    previous = session.scalar(select(func.current_setting("enable_seqscan")))
-    session.execute(select(func.set_config("enable_seqscan", "off", True)))
-    yield
-    session.execute(select(func.set_config("enable_seqscan", previous, True)))
+
+@contextmanager
+def search_settings(session: Session) -> Iterator[None]:
+    """Apply SEARCH_SETTINGS within the block (names and values are bound, never pasted)."""
+    previous = {
+        name: str(session.scalar(select(func.current_setting(name)))) for name in SEARCH_SETTINGS
+    }
+    for name, value in SEARCH_SETTINGS.items():
+        session.execute(select(func.set_config(name, value, True)))
+    aborted = False
+    try:
+        yield
+    except DBAPIError:
+        aborted = True  # the transaction is lost, and its local settings with it
+        raise
+    finally:
+        if not aborted:
+            for name, old in previous.items():
+                session.execute(select(func.set_config(name, old, True)))
 
 
 class PostgresSearchBackend(SQLSearchBackend):
     """Search over GIN-indexed tsvector columns of ``search_entries``."""
 
     def entry_values(self, doc: SearchDocument, analysed: IndexedText) -> dict[str, Any]:
-        vectors = {f"{name}_tsv": plain_vector(t) for name, t in analysed.fields().items()}
-        return {**entry_row(doc), **vectors}
+        fields = analysed.fields()
+        vectors = {f"{name}_tsv": plain_vector(tokens) for name, tokens in fields.items()}
+        every = [token for tokens in fields.values() for token in tokens]
+        return {**entry_row(doc), **vectors, "tsv": plain_vector(every)}
 
     def search(self, session: Session, query: SearchQuery, actor: Actor) -> SearchResult:
         if not query_terms(query.q):
             return super().search(session, query, actor)
-        with text_index_preferred(session):
+        with search_settings(session):
             return super().search(session, query, actor)
 
     def text_match(self, terms: list[QueryTerm], *, in_items: bool) -> TextMatch:
+        # The match is one GIN-indexed column of the outer rows (a bitmap ANDed with the
+        # other conditions); the tiers are id sets (hashed subplans over the field indexes).
         if in_items:
             return TextMatch(_every_term_within(SearchEntry, terms, ("items",)))
         return TextMatch(
-            condition=_every_term_within(SearchEntry, terms, FIELDS),
+            condition=_every_term_within(SearchEntry, terms, ("",)),
             tiers=tuple(_ids_within(terms, fields) for fields in TIER_FIELDS),
         )

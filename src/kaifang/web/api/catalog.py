@@ -6,9 +6,10 @@ import dataclasses
 from typing import Any
 
 from fastapi import APIRouter, Body, File, Form, Query, Request, Response, UploadFile
+from pydantic import BaseModel, Field
 
 from kaifang.auth.actor import Actor
-from kaifang.catalog import bulk, queries, workflow
+from kaifang.catalog import bulk, privacy_gate, queries, workflow
 from kaifang.catalog import service as catalog_service
 from kaifang.catalog.models import VOCABULARY_KINDS
 from kaifang.catalog.schemas import (
@@ -278,3 +279,53 @@ def export_catalogue(fmt: str, request: Request) -> Response:
         media_type=media,
         headers={"content-disposition": content_disposition("开放目录", fmt)},
     )
+
+
+class OverrideIn(BaseModel):
+    justification: str = Field(min_length=10, max_length=2000)
+
+
+@router.get("/datasets/{dataset_id}/privacy", dependencies=[policy(None)])
+def privacy_findings(dataset_id: int, request: Request) -> dict[str, Any]:
+    """What the publish gate would block, and the override state (officers and reviewers)."""
+    with get_runtime(request).db.unit_of_work(write=False) as session:
+        dataset = catalog_service.get_dataset(
+            session, actor=request.state.actor, dataset_id=dataset_id
+        )
+        return {
+            "blocking": privacy_gate.unmasked_identifiers(dataset),
+            "override_status": dataset.privacy_override_status,
+            "override_reason": dataset.privacy_override_reason,
+        }
+
+
+@router.post("/datasets/{dataset_id}/privacy-override")
+def request_override(
+    dataset_id: int,
+    body: OverrideIn,
+    request: Request,
+    actor: Actor = signed_in_policy("dataset.edit"),
+) -> DatasetOut:
+    """Ask to publish despite the findings, with a justification a reviewer must accept."""
+    with get_runtime(request).db.unit_of_work() as session:
+        return _out(
+            privacy_gate.request_privacy_override(
+                session, actor=actor, dataset_id=dataset_id, justification=body.justification
+            )
+        )
+
+
+@router.post("/datasets/{dataset_id}/privacy-override/accept")
+def accept_override(
+    dataset_id: int,
+    body: CommentIn,
+    request: Request,
+    actor: Actor = signed_in_policy("dataset.review"),
+) -> DatasetOut:
+    """A reviewer accepts the justification."""
+    with get_runtime(request).db.unit_of_work() as session:
+        return _out(
+            privacy_gate.accept_privacy_override(
+                session, actor=actor, dataset_id=dataset_id, comment=body.comment
+            )
+        )

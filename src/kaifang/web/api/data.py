@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from dataclasses import asdict
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -144,10 +146,42 @@ def _prepare(
             masker_factory=masker_factory(runtime.settings, dataset.id),
         )
         _check_quota(session, decision)
+        decision = _with_item_masking(decision, dataset, runtime.settings)
         request.state.data_decision = decision
         request.state.data_started = time.monotonic()
         session.expunge(version)
     return handle, decision.access, version, dataset
+
+
+def _with_item_masking(
+    decision: AccessDecision, dataset: Dataset, settings: Settings
+) -> AccessDecision:
+    """Apply the items' own masking rules for everyone: unconditional release is masked release.
+
+    A grant's rule for the same column wins; a rule the engine cannot parse withholds the column.
+    """
+    access = decision.access
+    factory = masker_factory(settings, dataset.id)
+    masking = dict(access.masking)
+    hidden: set[str] = set()
+    for item in dataset.items:
+        rule = item.masking_rule
+        if not rule or rule == "keep" or item.name in masking or not access.is_visible(item.name):
+            continue
+        masker = factory(rule)
+        if masker is None:
+            hidden.add(item.name)
+        else:
+            masking[item.name] = masker
+    if not masking and not hidden:
+        return decision
+    visible = access.visible_columns
+    if visible is not None and hidden:
+        visible = frozenset(visible - hidden)
+    new_access = dataclasses.replace(
+        access, masking=MappingProxyType(masking), visible_columns=visible
+    )
+    return dataclasses.replace(decision, access=new_access)
 
 
 def _check_quota(session: Session, decision: AccessDecision) -> None:

@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: 987b356822e0
+Revision ID: 6c3d7d58582e
 Revises:
-Create Date: 2026-11-22 15:05:57.165314
+Create Date: 2026-11-22 15:10:05.432092
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 import kaifang.db
 from kaifang.search.ddl import drop_schema, ensure_schema
 
-revision = "987b356822e0"
+revision = "6c3d7d58582e"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -297,6 +297,8 @@ def upgrade() -> None:
         sa.Column("duplicate_of_id", sa.Integer(), nullable=True),
         sa.Column("duplicate_note", sa.String(length=300), nullable=False),
         sa.Column("withdrawn_reason", sa.String(length=1000), nullable=False),
+        sa.Column("privacy_override_reason", sa.String(length=2000), nullable=False),
+        sa.Column("privacy_override_status", sa.String(length=20), nullable=False),
         sa.Column("is_demo", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["organization_id"],
