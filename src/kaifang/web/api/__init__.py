@@ -14,6 +14,7 @@ def api_routers() -> list[APIRouter]:
         catalog,
         ckan,
         data,
+        dcat,
         governance,
         health,
         search,
@@ -31,4 +32,5 @@ def api_routers() -> list[APIRouter]:
         data.router,
         governance.router,
         ckan.router,
+        dcat.router,
     ]
