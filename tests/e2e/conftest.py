@@ -3,74 +3,16 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from kaifang import migrate
-from kaifang.config import Settings
-from kaifang.runtime import build_runtime
+from tests.live_server import server  # noqa: F401  (fixture)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "screenshots"
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app with the demo city and a small demo catalogue, served by uvicorn in a thread."""
-    from kaifang.app import create_app
-    from kaifang.composition import compose
-    from kaifang.demo import tenancy
-    from kaifang.demo.catalog import load_demo_catalog
-    from kaifang.demo.tables import make_attacher
-
-    data_dir = tmp_path_factory.mktemp("e2e")
-    settings = Settings(
-        env="test",
-        data_dir=data_dir,
-        secret_key="e2e-" + "k" * 40,
-        queue_backend="memory",
-        worker_in_process=False,
-    )
-    runtime = build_runtime(settings)
-    migrate.upgrade(runtime.db.engine)
-    compose(runtime, embedded_worker=False)
-    with runtime.db.unit_of_work() as session:
-        tenancy.load_regions(session, with_streets=False)
-        tenancy.load_accounts(session, tenancy.load_organizations(session))
-    with runtime.db.unit_of_work() as session:
-        load_demo_catalog(
-            session,
-            template=settings.catalog_code_template,
-            attach=make_attacher(settings, runtime.blobs),
-            limit=6,
-        )
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(runtime=runtime), host="127.0.0.1", port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
