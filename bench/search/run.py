@@ -35,6 +35,42 @@ from . import corpus, load
 THREE_FACETS = ("domain", "organization", "open_attribute")
 TARGETS = {"search + 3 facets": 50.0, "autocomplete": 20.0}
 BROAD = 10_000  # hits above which a search counts as broad in the breakdown
+NOTES = """## What is measured
+
+- Data (`corpus.py`, seeded): 140 organizations (14 departments in the city and each of its
+  9 counties); titles `{place}[{year}]{subject}{suffix}` over ~110 subjects in 14 domains;
+  template summaries naming four of the items; 5-40 data items per dataset from the domain's
+  own labels plus 30 generic ones (联系电话, 行政区划代码 ...), field names as pinyin
+  initials; 90 % published, the rest drafts, submitted or withdrawn.
+- Searches (`search_workload`): subjects, their parts, places, item labels, pinyin and
+  initials; 30 % two words; half with one facet filter; 80 % anonymous, 10 % officers, 10 %
+  region reviewers (wider visibility). "Broad" rows are searches with more than 10,000 hits:
+  generic words (许可, 企业) and column names present in half of the catalogue (联系电话).
+- Autocomplete: 1-4 characters from a word start of a real title, or 2-8 letters of its
+  pinyin or initials.
+- Timings are wall-clock in the Python process, through the public service functions
+  (SQL, row handling, labels, highlighting, validation), one query at a time, on a machine
+  shared with other jobs (load averages above). PostgreSQL runs with default settings
+  (shared_buffers 128 MB) after `VACUUM ANALYZE`; SQLite after FTS5 `optimize` and `ANALYZE`.
+
+## What profiling changed
+
+- One statement per search: page, total and every facet from one CTE of the matched set.
+- A narrow `search_entries` table (visibility, facet values, sort keys); display fields in
+  `search_cards`, read for the page only; PostgreSQL vectors stored out of line.
+- Multi-valued facets counted by GROUP BY over a canonical set string (`|a|b|`), split in
+  Python: no join per matched row (a join made domain counts 150-450 ms on SQLite).
+- Relevance by field tiers (title ▸ metadata ▸ summary ▸ items), then views: set tests the
+  text indexes answer; bm25/ts_rank over every match cost 40-300 ms for broad words.
+- PostgreSQL: bare-lexeme vectors (GIN needs no recheck); `enable_seqscan`, `jit` and
+  `work_mem` set transaction-locally for searches (the planner chose sequential scans that
+  detoast every vector, and JIT compilation cost ~30 ms per broad search).
+- Autocomplete: word-start keys (characters, pinyin, initials) cut to 24 characters; an
+  open-ended `key >= prefix ORDER BY key LIMIT` walk (PostgreSQL misestimates ranges inside
+  multi-byte text and chose bitmap scans plus sorts); visibility checked for the candidates.
+- Officers and reviewers browsing without words: the visibility OR is kept away from SQLite's
+  multi-index OR plan (a table scan is several times faster).
+"""
 
 
 @dataclass
@@ -211,7 +247,7 @@ def render(reports: list[Report], args: argparse.Namespace) -> str:
                 for label, part in _split(values):
                     lines.append(_row(f"… {label}", part, None))
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join([*lines, NOTES])
 
 
 def _split(values: list[tuple[float, int]]) -> list[tuple[str, list[tuple[float, int]]]]:

@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from kaifang.auth.actor import SYSTEM, Actor
@@ -15,28 +14,10 @@ from kaifang.catalog import workflow
 from kaifang.catalog.models import Dataset
 from kaifang.catalog.schemas import DataItemIn
 from kaifang.catalog.vocabularies import seed_vocabularies
-from kaifang.db import Base
 from kaifang.search import service
-from kaifang.search.ddl import drop_schema, ensure_schema
-from kaifang.search.models import SEARCH_TABLES
 from tests import factories
 
 BASE_TIME = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _search_schema(_engines: dict[str, Engine]) -> None:
-    """The current search tables in each (throw-away) test database, whatever the migration made.
-
-    Dropping and re-creating them keeps these tests on the models even while the generated
-    migration lags behind; once it matches, this only re-creates empty tables.
-    """
-    for engine in _engines.values():
-        with engine.begin() as connection:
-            drop_schema(connection)
-            Base.metadata.drop_all(bind=connection, tables=list(SEARCH_TABLES))
-            Base.metadata.create_all(bind=connection, tables=list(SEARCH_TABLES))
-            ensure_schema(connection)
 
 
 @pytest.fixture(autouse=True)

@@ -214,5 +214,7 @@ def test_postgres_planner_settings_are_restored(
     search(session, q="公交")
     with pytest.raises(BadRequest):
         search(session, q="公交", cursor="broken")
+    search(session)
     assert session.scalar(text("SHOW enable_seqscan")) == "on"
     assert session.scalar(text("SHOW work_mem")) != "32MB"
+    assert session.scalar(text("SHOW jit")) == "on"

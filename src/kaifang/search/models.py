@@ -49,8 +49,8 @@ class SearchEntry(Base):
         Index("ix_search_entries_organization_id", "organization_id"),
         _gin("ix_search_entries_tsv", "tsv"),
         _gin("ix_search_entries_title_tsv", "title_tsv"),
-        _gin("ix_search_entries_meta_tsv", "meta_tsv"),
-        _gin("ix_search_entries_summary_tsv", "summary_tsv"),
+        _gin("ix_search_entries_head_tsv", "head_tsv"),
+        _gin("ix_search_entries_body_tsv", "body_tsv"),
         _gin("ix_search_entries_items_tsv", "items_tsv"),
     )
 
@@ -69,12 +69,12 @@ class SearchEntry(Base):
     updated_key: Mapped[int] = mapped_column(BigInteger, default=0)
     views: Mapped[int] = mapped_column(BigInteger, default=0)
     downloads: Mapped[int] = mapped_column(BigInteger, default=0)
-    # PostgreSQL only (NULL on SQLite), GIN-indexed: every field's lexemes (to match), then
-    # each field's (for the relevance tiers and the data-items-only search).
+    # PostgreSQL only (NULL on SQLite), GIN-indexed: every field's lexemes (to match); the
+    # title, title+metadata and title+metadata+summary (the relevance tiers); the data items.
     tsv: Mapped[str | None] = mapped_column(TextVector, nullable=True)
     title_tsv: Mapped[str | None] = mapped_column(TextVector, nullable=True)
-    meta_tsv: Mapped[str | None] = mapped_column(TextVector, nullable=True)
-    summary_tsv: Mapped[str | None] = mapped_column(TextVector, nullable=True)
+    head_tsv: Mapped[str | None] = mapped_column(TextVector, nullable=True)
+    body_tsv: Mapped[str | None] = mapped_column(TextVector, nullable=True)
     items_tsv: Mapped[str | None] = mapped_column(TextVector, nullable=True)
 
 
