@@ -41,12 +41,13 @@ lint: install-dev
 	$(BIN)/lint-imports
 	$(BIN)/mypy src/kaifang
 
-## browser: Debian's Chromium for the browser tests (no browser download)
+## browser: Debian's Chromium for the browser tests (no browser download) and poppler's
+## pdftotext for checking generated PDFs
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium && command -v pdftotext; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium not installed: browser tests will be skipped"; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+	  else echo "chromium or poppler-utils not installed: browser and PDF text tests will be skipped"; fi; }
 
 ## bench: benchmarks (not part of the test suite); results go to docs/benchmarks.md
 bench: install-dev
