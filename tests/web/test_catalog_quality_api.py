@@ -39,3 +39,36 @@ def test_quality_endpoint_scores_and_explains(client: TestClient, session: Sessi
     assert client.get(url, headers=bearer(client, "q-other")).status_code == 403
     missing = client.get("/api/v1/datasets/999999/quality", headers=bearer(client, "q-officer"))
     assert missing.status_code == 404
+
+
+def test_governance_reads_the_average_in_its_scope(client: TestClient, session: Session) -> None:
+    seed_vocabularies(session)
+    city = factories.organization(session, region_code="331002")
+    county = factories.organization(session, region_code="331003")
+    factories.user(session, role="admin", username="q-admin")
+    factories.user(session, role="officer", org=city, username="q-city")
+    factories.user(session, role="reviewer", region_code="331003", username="q-county")
+    factories.published_dataset(session, org=city)
+    factories.published_dataset(session, org=county, keywords=[])
+    session.commit()
+    url = "/api/v1/governance/metadata-quality"
+    platform = client.get(url, headers=bearer(client, "q-admin")).json()
+    assert platform["datasets"] == 2 and platform["max_score"] == 405
+    assert set(platform["dimensions"]) == {
+        "findability",
+        "accessibility",
+        "interoperability",
+        "reusability",
+        "contextuality",
+    }
+    county_view = client.get(url, headers=bearer(client, "q-county")).json()
+    assert county_view["datasets"] == 1 and county_view["average_score"] < platform["average_score"]
+    officer = bearer(client, "q-city")
+    assert (
+        client.get(url, params={"organization_id": city.id}, headers=officer).json()["datasets"]
+        == 1
+    )
+    assert (
+        client.get(url, params={"organization_id": county.id}, headers=officer).status_code == 403
+    )
+    assert client.get(url).status_code == 401
