@@ -61,6 +61,8 @@ def test_the_indicators_carry_the_mqa_points() -> None:
         "contextuality": 20,
     }
     assert quality.MAX_SCORE == 405
+    fields = set(quality.Facts.__dataclass_fields__)
+    assert {i.fact for i in quality.INDICATORS} == fields  # every fact is used, none is unknown
     assert [quality.rating_for(s) for s in (405, 351, 350, 221, 220, 121, 120, 0)] == [
         "excellent",
         "excellent",

@@ -10,11 +10,10 @@ message ids; pages and the API translate them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, load_only, noload, selectinload
 
 from kaifang.auth.actor import Actor
 from kaifang.auth.service import authorize
@@ -35,101 +34,153 @@ RATING_LABELS = {
 # Licences with a canonical document IRI (what MQA counts as a known licence).
 STANDARD_LICENCES = {"cc-by-4.0": "http://creativecommons.org/licenses/by/4.0/"}
 
-Check = Callable[[Dataset], bool]
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the indicators look at, read once from a dataset (each indicator names one)."""
+
+    keywords: bool
+    themes: bool
+    spatial: bool
+    temporal: bool
+    served: bool
+    reachable: bool
+    described: bool
+    licence: bool
+    standard_licence: bool
+    access_rights: bool
+    contact: bool
+    publisher: bool
+    sized: bool
+    issued: bool
+    modified: bool
 
 
-def served(dataset: Dataset) -> bool:
-    """Whether the export offers distributions: loaded data that is not closed."""
-    if dataset.open_attribute == "closed":
-        return False
-    return any(r.kind == "file" and r.current_version_id for r in dataset.resources)
+# The columns facts_of reads (so averages load nothing else).
+_FACT_COLUMNS = (
+    Dataset.id,
+    Dataset.keywords,
+    Dataset.domains,
+    Dataset.region_code,
+    Dataset.temporal_start,
+    Dataset.temporal_end,
+    Dataset.open_attribute,
+    Dataset.status,
+    Dataset.title,
+    Dataset.summary,
+    Dataset.licence,
+    Dataset.contact_email,
+    Dataset.contact_phone,
+    Dataset.organization_id,
+    Dataset.size_bytes,
+    Dataset.first_published_at,
+    Dataset.modified_at,
+)
 
 
-def reachable(dataset: Dataset) -> bool:
-    """Whether an anonymous harvester gets 2xx from the download URLs."""
-    return (
-        served(dataset)
-        and dataset.status == "published"
-        and (dataset.open_attribute == "unconditional")
+def facts_of(dataset: Dataset) -> Facts:
+    """Read the facts; ``served`` means the export offers distributions (data, not closed)."""
+    served = dataset.open_attribute != "closed" and any(
+        r.kind == "file" and r.current_version_id for r in dataset.resources
     )
-
-
-def _loaded_size(dataset: Dataset) -> bool:
-    return served(dataset) and dataset.size_bytes > 0
+    return Facts(
+        keywords=bool(dataset.keywords),
+        themes=bool(dataset.domains),
+        spatial=bool(dataset.region_code),
+        temporal=bool(dataset.temporal_start or dataset.temporal_end),
+        served=served,
+        # an anonymous harvester gets 2xx only from published, unconditionally open data
+        reachable=served
+        and dataset.status == "published"
+        and dataset.open_attribute == "unconditional",
+        described=bool(dataset.title and (dataset.summary or "").strip()),
+        licence=bool(dataset.licence),
+        standard_licence=dataset.licence in STANDARD_LICENCES,
+        access_rights=bool(dataset.open_attribute),
+        contact=bool(dataset.contact_email or dataset.contact_phone),
+        publisher=dataset.organization_id is not None,
+        sized=served and (dataset.size_bytes or 0) > 0,
+        issued=dataset.first_published_at is not None,
+        modified=dataset.modified_at is not None,
+    )
 
 
 @dataclass(frozen=True)
 class Indicator:
-    """One MQA indicator: its dimension, points, check and English label and fix hint."""
+    """One MQA indicator: its dimension, points, the fact it checks, English label and hint."""
 
     key: str
     dimension: str
     points: int
-    check: Check
+    fact: str
     label: str
     hint: str
 
 
-def _ind(key: str, dimension: str, points: int, check: Check, label: str, hint: str) -> Indicator:
-    return Indicator(key, dimension, points, check, label, hint)
+def _ind(key: str, dimension: str, points: int, fact: str, label: str, hint: str) -> Indicator:
+    return Indicator(key, dimension, points, fact, label, hint)
 
 
 INDICATORS: tuple[Indicator, ...] = (
     # Findability (100)
-    _ind("keywords", "findability", 30, lambda d: bool(d.keywords), "Keywords",
+    _ind("keywords", "findability", 30, "keywords", "Keywords",
          "Add keywords people would search for."),
-    _ind("themes", "findability", 30, lambda d: bool(d.domains), "Domains (themes)",
+    _ind("themes", "findability", 30, "themes", "Domains (themes)",
          "Tick at least one domain."),
-    _ind("spatial", "findability", 20, lambda d: bool(d.region_code), "Spatial coverage",
+    _ind("spatial", "findability", 20, "spatial", "Spatial coverage",
          "Choose the region the data applies to."),
-    _ind("temporal", "findability", 20, lambda d: bool(d.temporal_start or d.temporal_end),
+    _ind("temporal", "findability", 20, "temporal",
          "Temporal coverage", "Fill in the period the data covers (coverage from / to)."),
     # Accessibility (100)
-    _ind("access_url", "accessibility", 50, reachable, "Access URL answers",
+    _ind("access_url", "accessibility", 50, "reachable", "Access URL answers",
          "Load a data file and publish the dataset as unconditionally open; harvesters "
          "cannot reach conditionally open or closed data."),
-    _ind("download_url", "accessibility", 20, served, "Download URL given",
+    _ind("download_url", "accessibility", 20, "served", "Download URL given",
          "Upload a data file so that downloads are offered."),
-    _ind("download_url_ok", "accessibility", 30, reachable, "Download URL answers",
+    _ind("download_url_ok", "accessibility", 30, "reachable", "Download URL answers",
          "Publish the dataset with loaded data; only unconditionally open data can be "
          "downloaded without an application."),
     # Interoperability (110): the best distribution is our CSV export.
-    _ind("format", "interoperability", 20, served, "File format",
+    _ind("format", "interoperability", 20, "served", "File format",
          "Upload a data file: every download format is then described."),
-    _ind("media_type", "interoperability", 10, served, "Media type",
+    _ind("media_type", "interoperability", 10, "served", "Media type",
          "Upload a data file: every download carries its media type."),
-    _ind("format_vocabulary", "interoperability", 10, served, "Format from the EU vocabulary",
+    _ind("format_vocabulary", "interoperability", 10, "served", "Format from the EU vocabulary",
          "Upload a data file: download formats use the EU file-type vocabulary."),
-    _ind("non_proprietary", "interoperability", 20, served, "Non-proprietary format",
+    _ind("non_proprietary", "interoperability", 20, "served", "Non-proprietary format",
          "Upload a data file: it is offered as CSV, JSON and XML."),
-    _ind("machine_readable", "interoperability", 20, served, "Machine-readable format",
+    _ind("machine_readable", "interoperability", 20, "served", "Machine-readable format",
          "Upload a table (CSV, Excel, JSON …) rather than a document."),
-    _ind("dcat_ap", "interoperability", 30, lambda d: bool(d.title and d.summary.strip()),
+    _ind("dcat_ap", "interoperability", 30, "described",
          "DCAT-AP compliance", "Write a summary: without one the record repeats the title."),
     # Reusability (75)
-    _ind("licence", "reusability", 20, lambda d: bool(d.licence), "Licence",
+    _ind("licence", "reusability", 20, "licence", "Licence",
          "Choose a licence or agreement."),
-    _ind("licence_vocabulary", "reusability", 10, lambda d: d.licence in STANDARD_LICENCES,
+    _ind("licence_vocabulary", "reusability", 10, "standard_licence",
          "Known licence", "Use a standard licence such as CC BY 4.0 where policy allows."),
-    _ind("access_rights", "reusability", 10, lambda d: bool(d.open_attribute), "Access rights",
+    _ind("access_rights", "reusability", 10, "access_rights", "Access rights",
          "Set the open attribute."),
-    _ind("access_rights_vocabulary", "reusability", 5, lambda d: bool(d.open_attribute),
+    _ind("access_rights_vocabulary", "reusability", 5, "access_rights",
          "Access rights from the vocabulary", "Set the open attribute."),
-    _ind("contact_point", "reusability", 20, lambda d: bool(d.contact_email or d.contact_phone),
+    _ind("contact_point", "reusability", 20, "contact",
          "Contact point", "Give a contact e-mail or phone number."),
-    _ind("publisher", "reusability", 10, lambda d: d.organization_id is not None, "Publisher",
+    _ind("publisher", "reusability", 10, "publisher", "Publisher",
          "Assign the provider organization."),
     # Contextuality (20)
-    _ind("rights", "contextuality", 5, served, "Rights statement",
+    _ind("rights", "contextuality", 5, "served", "Rights statement",
          "Upload a data file: each download states its access rights."),
-    _ind("byte_size", "contextuality", 5, _loaded_size, "File size",
+    _ind("byte_size", "contextuality", 5, "sized", "File size",
          "Upload a data file so that its size is known."),
-    _ind("issued", "contextuality", 5, lambda d: d.first_published_at is not None,
+    _ind("issued", "contextuality", 5, "issued",
          "Issue date", "The issue date is set when the dataset is first published."),
-    _ind("modified", "contextuality", 5, lambda d: d.modified_at is not None,
+    _ind("modified", "contextuality", 5, "modified",
          "Modification date", "Save the dataset once."),
 )  # fmt: skip
 MAX_SCORE = sum(i.points for i in INDICATORS)
+_CHECKS_BY_DIMENSION = {
+    name: [(i.fact, i.points) for i in INDICATORS if i.dimension == name] for name in DIMENSIONS
+}
+DIMENSION_MAX = {name: sum(p for _f, p in checks) for name, checks in _CHECKS_BY_DIMENSION.items()}
 
 
 def rating_for(score: int) -> str:
@@ -163,20 +214,24 @@ class QualityReport:
         return [i for i in self.indicators if not i.passed]
 
 
+def dimension_points(facts: Facts) -> dict[str, int]:
+    """Points won per dimension (the fast path for averages: no per-indicator objects)."""
+    return {
+        name: sum(points for fact, points in checks if getattr(facts, fact))
+        for name, checks in _CHECKS_BY_DIMENSION.items()
+    }
+
+
 def assess(dataset: Dataset) -> QualityReport:
     """Score one dataset (pure: reads the dataset, its resources and organization id)."""
+    facts = facts_of(dataset)
     results = [
-        IndicatorResult(i.key, i.dimension, i.points, bool(i.check(dataset)), i.label, i.hint)
+        IndicatorResult(i.key, i.dimension, i.points, getattr(facts, i.fact), i.label, i.hint)
         for i in INDICATORS
     ]
-    dimensions = {
-        name: (
-            sum(r.points for r in results if r.dimension == name and r.passed),
-            sum(r.points for r in results if r.dimension == name),
-        )
-        for name in DIMENSIONS
-    }
-    score = sum(r.points for r in results if r.passed)
+    won = dimension_points(facts)
+    dimensions = {name: (won[name], DIMENSION_MAX[name]) for name in DIMENSIONS}
+    score = sum(won.values())
     return QualityReport(dataset.id, score, MAX_SCORE, rating_for(score), dimensions, results)
 
 
@@ -209,27 +264,29 @@ def quality_summary(
     stmt = select(Dataset).where(Dataset.status == "published")
     if organization_id is not None:
         stmt = stmt.where(Dataset.organization_id == organization_id)
-    resources = selectinload(Dataset.resources).load_only(
-        Resource.kind, Resource.current_version_id
+    stmt = stmt.options(
+        load_only(*_FACT_COLUMNS),
+        noload(Dataset.organization),
+        selectinload(Dataset.resources).load_only(Resource.kind, Resource.current_version_id),
     )
-    stmt = stmt.options(resources)
-    reports = [
-        assess(d)
+    won = [
+        dimension_points(facts_of(d))
         for d in session.scalars(stmt).unique()
         if region_code is None or region_contains(region_code, d.region_code)
     ]
-    return summarize(reports)
+    return summarize(won)
 
 
-def summarize(reports: list[QualityReport]) -> QualitySummary:
-    """Average score, rating spread and average points per dimension of some reports."""
+def summarize(won: list[dict[str, int]]) -> QualitySummary:
+    """Average score, rating spread and average points per dimension of some datasets."""
     ratings = {name: 0 for _lowest, name in RATINGS}
-    for report in reports:
-        ratings[report.rating] += 1
-    count = len(reports)
-    average = round(sum(r.score for r in reports) / count, 1) if count else 0.0
+    scores = [sum(points.values()) for points in won]
+    for score in scores:
+        ratings[rating_for(score)] += 1
+    count = len(won)
+    average = round(sum(scores) / count, 1) if count else 0.0
     dimensions = {
-        name: round(sum(r.dimensions[name][0] for r in reports) / count, 1) if count else 0.0
+        name: round(sum(points[name] for points in won) / count, 1) if count else 0.0
         for name in DIMENSIONS
     }
     return QualitySummary(count, average, MAX_SCORE, rating_for(int(average)), ratings, dimensions)
