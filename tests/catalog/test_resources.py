@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tests import factories
 
 from kaifang.audit.models import AuditRecord
 from kaifang.auth import service as auth_service
 from kaifang.catalog import resources
 from kaifang.catalog.vocabularies import seed_vocabularies
 from kaifang.errors import InvalidInput, PermissionDenied
-from tests import factories
 
 
 def _audits(session: Session, action: str) -> list[AuditRecord]:
