@@ -124,3 +124,29 @@ def test_group_package_show_and_package_revise(client: TestClient, session: Sess
         headers=raw,
     )
     assert nested.status_code == 409
+
+
+ISSUE_READS = (
+    "status_show site_read package_list package_show package_search resource_show "
+    "organization_list organization_show group_list group_show group_package_show tag_list "
+    "license_list current_package_list_with_resources recently_changed_packages_activity_list "
+    "datastore_search datastore_info"
+).split()
+ISSUE_WRITES = (
+    "package_create package_update package_patch package_revise package_delete resource_create "
+    "resource_update resource_patch resource_delete"
+).split()
+
+
+def test_every_action_of_the_contract_is_served(client: TestClient, session: Session) -> None:
+    seed_vocabularies(session)
+    session.commit()
+    for name in ISSUE_READS:
+        response = client.get(f"{A}/{name}")
+        assert isinstance(response.json(), dict), name  # the envelope, not "not known"
+        assert response.status_code in (200, 404, 409), (name, response.text)
+    for name in ISSUE_WRITES:
+        assert client.get(f"{A}/{name}").status_code == 400, name  # POST only
+        anonymous = client.post(f"/api/action/{name}", json={})
+        assert anonymous.status_code == 403, name
+        assert anonymous.json()["error"]["__type"] == "Authorization Error"
