@@ -16,6 +16,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "datastore": ["bench/datastore/bench_datastore.py"],
     "search": ["-m", "bench.search.run"],
     "catalog": ["bench/catalog/bench_bulk_import.py"],
+    "quality": ["bench/catalog/bench_quality.py"],
     "privacy": ["bench/privacy/run_detection.py"],
     "fingerprint": ["bench/privacy/run_fingerprint.py"],
 }

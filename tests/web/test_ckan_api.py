@@ -82,7 +82,9 @@ def test_package_show_shape(client: TestClient, session: Session) -> None:
     ds = cat["public"][0]
     pkg = _ok(client.get(f"{A}/package_show", params={"id": ds.catalog_code}))
     assert pkg == _ok(client.get(f"{A}/package_show", params={"id": str(ds.id)}))
-    assert pkg["name"] == ds.catalog_code and pkg["state"] == "active" and pkg["private"] is False
+    assert pkg["name"] == ds.catalog_code.lower()  # CKAN names are lower case
+    assert pkg == _ok(client.get(f"{A}/package_show", params={"id": pkg["name"]}))
+    assert pkg["state"] == "active" and pkg["private"] is False
     assert pkg["organization"]["name"] == cat["a"].slug and pkg["owner_org"] == str(cat["a"].id)
     assert pkg["tags"][0]["name"] == "公交" and pkg["groups"][0]["title"] == "交通出行"
     extras = {e["key"]: e["value"] for e in pkg["extras"]}
@@ -90,7 +92,7 @@ def test_package_show_shape(client: TestClient, session: Session) -> None:
     assert pkg["catalog_code"] == ds.catalog_code and pkg["num_resources"] == 0
     draft = client.get(f"{A}/package_show", params={"id": cat["draft"].catalog_code})
     assert draft.status_code == 404
-    assert cat["draft"].catalog_code not in _ok(client.get(f"{A}/package_list"))
+    assert cat["draft"].catalog_code.lower() not in _ok(client.get(f"{A}/package_list"))
     orgs = _ok(client.get(f"{A}/organization_list", params={"all_fields": "true"}))
     counts = {o["name"]: o["package_count"] for o in orgs}
     assert counts[cat["a"].slug] == 2 and counts[cat["b"].slug] == 3

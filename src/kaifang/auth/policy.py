@@ -87,6 +87,12 @@ POLICY: dict[str, dict[str, Rule]] = {
     "dataset.publish": {"reviewer": in_region, "admin": in_region},
     "dataset.withdraw": {"officer": own_org, "reviewer": in_region, "admin": in_region},
     "dataset.import": {"officer": own_org, "admin": in_region},
+    "dataset.quality_read": {
+        "officer": own_org,
+        "reviewer": in_region,
+        "admin": in_region,
+        "auditor": in_region,
+    },
     "resource.upload": {"officer": own_org, "admin": in_region},
     "vocabulary.manage": {"admin": platform_wide},
     # Tenancy and accounts

@@ -68,6 +68,63 @@ def create_resource(
     return resource
 
 
+def update_resource(
+    session: Session,
+    *,
+    actor: Actor,
+    resource_id: int,
+    changes: dict[str, str],
+) -> Resource:
+    """Change a resource's name, description, format or (API) URL; InvalidInput on a blank name."""
+    resource = get_resource(session, actor=actor, resource_id=resource_id)
+    auth_service.authorize(actor, "resource.upload", target_of(resource.dataset))
+    if "name" in changes:
+        clean = _SAFE_NAME.sub("", changes["name"]).strip()[:200]
+        if not clean:
+            raise InvalidInput(
+                "资源名称不能为空 (resource name required)", details={"field": "name"}
+            )
+        resource.name = clean
+    if "description" in changes:
+        resource.description = changes["description"][:2000]
+    if "format" in changes:
+        resource.format = changes["format"].upper()[:20]
+    if "url" in changes:
+        resource.url = changes["url"][:2000]
+    resource.modified_at = utcnow()
+    audit_service.record(
+        session,
+        action="resource.update",
+        actor=actor,
+        object_type="resource",
+        object_id=resource.id,
+        details={"dataset": resource.dataset_id, "fields": sorted(changes)},
+    )
+    raise_event(session, DatasetChanged(resource.dataset_id))
+    return resource
+
+
+def delete_resource(session: Session, *, actor: Actor, resource_id: int) -> None:
+    """Remove a resource and its versions from its dataset (stored files stay for the audit)."""
+    resource = get_resource(session, actor=actor, resource_id=resource_id)
+    dataset = resource.dataset
+    auth_service.authorize(actor, "resource.upload", target_of(dataset))
+    name = resource.name
+    dataset.resources.remove(resource)  # delete-orphan removes the row and its versions
+    session.flush()
+    refresh_counts(dataset)
+    dataset.modified_at = utcnow()
+    audit_service.record(
+        session,
+        action="resource.delete",
+        actor=actor,
+        object_type="resource",
+        object_id=resource_id,
+        details={"dataset": dataset.id, "name": name},
+    )
+    raise_event(session, DatasetChanged(dataset.id))
+
+
 def get_resource(session: Session, *, actor: Actor, resource_id: int) -> Resource:
     """The resource if its dataset is visible to ``actor``; NotFound otherwise."""
     resource = session.get(Resource, resource_id)

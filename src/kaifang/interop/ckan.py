@@ -21,7 +21,14 @@ from kaifang.auth.models import Organization
 from kaifang.catalog.models import Dataset, Resource, VocabularyTerm
 from kaifang.catalog.visibility import visible_clause
 from kaifang.catalog.vocabularies import VocabularyIndex, terms
-from kaifang.interop.ckan_query import QueryContext, compile_node, parse_query, parse_sort
+from kaifang.interop.ckan_query import (
+    QueryContext,
+    ckan_name,
+    code_match,
+    compile_node,
+    parse_query,
+    parse_sort,
+)
 
 CKAN_VERSION = "2.10.0"
 ROWS_MAX = 1000
@@ -169,7 +176,7 @@ def package_dict(dataset: Dataset, vocab: VocabularyIndex, links: Links) -> dict
     resources = [resource_dict(dataset, r, links, i) for i, r in enumerate(dataset.resources)]
     return {
         "id": str(dataset.id),
-        "name": dataset.catalog_code,
+        "name": ckan_name(dataset.catalog_code),
         "title": dataset.title,
         "type": "dataset",
         "state": package_state(dataset),
@@ -338,7 +345,7 @@ def facet_counts(
 
 def find_package(session: Session, *, actor: Actor, ref: str) -> Dataset | None:
     """A visible dataset by catalogue code (CKAN ``name``) or numeric id; None when unknown."""
-    match = Dataset.catalog_code == ref
+    match = code_match(ref)
     if ref.isdigit():
         match = (Dataset.id == int(ref)) | match
     stmt = select(Dataset).where(match, visible_clause(actor))
@@ -346,7 +353,7 @@ def find_package(session: Session, *, actor: Actor, ref: str) -> Dataset | None:
 
 
 def list_package_names(session: Session, *, actor: Actor, limit: int, offset: int) -> list[str]:
-    """Codes of public datasets in code order (CKAN ``package_list``)."""
+    """Names of public datasets in code order (CKAN ``package_list``)."""
     stmt = (
         select(Dataset.catalog_code)
         .where(public_clause(actor, include_private=False, include_deleted=False))
@@ -354,7 +361,7 @@ def list_package_names(session: Session, *, actor: Actor, limit: int, offset: in
         .offset(offset)
         .limit(limit)
     )
-    return list(session.scalars(stmt))
+    return [ckan_name(code) for code in session.scalars(stmt)]
 
 
 def recent_packages(session: Session, *, actor: Actor, limit: int, offset: int) -> list[Dataset]:

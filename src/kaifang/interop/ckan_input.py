@@ -148,7 +148,8 @@ def dataset_in(
     fields = catalogue_fields(data)
     name = data.get("name")
     if name and not fields.get("catalog_code"):
-        if not CatalogCodeTemplate(code_template).is_valid(str(name)):
+        name = str(name).upper()  # CKAN names are lower case; our codes are not
+        if not CatalogCodeTemplate(code_template).is_valid(name):
             raise CKANValidationError(
                 {
                     "name": [
@@ -156,7 +157,7 @@ def dataset_in(
                     ]
                 }
             )
-        fields["catalog_code"] = str(name)
+        fields["catalog_code"] = name
     fields["organization_id"] = _organization_id(session, data.get("owner_org"), actor_org)
     try:
         return DatasetIn.model_validate(fields)

@@ -317,6 +317,16 @@ def _private(value: str) -> ColumnElement[bool]:
     return (Dataset.status != "published") if _boolean(value) else (Dataset.status == "published")
 
 
+def ckan_name(catalog_code: str) -> str:
+    """A package ``name``: CKAN names are lower case, our catalogue codes upper case."""
+    return catalog_code.lower()
+
+
+def code_match(ref: str) -> ColumnElement[bool]:
+    """A catalogue code given as is or as its lower-cased CKAN name (index-friendly)."""
+    return Dataset.catalog_code.in_(sorted({ref, ref.upper()}))
+
+
 def full_text(value: str) -> ColumnElement[bool]:
     """A simple case-insensitive substring match over title, summary, keywords and code."""
     term = value.strip("*")
@@ -326,7 +336,7 @@ def full_text(value: str) -> ColumnElement[bool]:
         _contains(Dataset.title, term),
         _contains(Dataset.summary, term),
         _json_mentions(Dataset.keywords, term),
-        Dataset.catalog_code == term,
+        code_match(term),
     )
 
 
@@ -347,8 +357,8 @@ def _groups(value: str, ctx: QueryContext) -> ColumnElement[bool]:
 
 TERMS: dict[str, TermBuilder] = {
     "id": lambda v, _c: Dataset.id == _integer(v),
-    "name": lambda v, _c: Dataset.catalog_code == v,
-    "catalog_code": lambda v, _c: Dataset.catalog_code == v,
+    "name": lambda v, _c: code_match(v),
+    "catalog_code": lambda v, _c: code_match(v),
     "title": lambda v, _c: _contains(Dataset.title, v),
     "notes": lambda v, _c: _contains(Dataset.summary, v),
     "text": lambda v, _c: full_text(v),

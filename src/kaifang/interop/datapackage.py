@@ -11,8 +11,9 @@ import re
 from typing import Any
 
 from kaifang.catalog.models import Dataset, Resource, ResourceVersion
+from kaifang.catalog.quality import STANDARD_LICENCES
 from kaifang.catalog.vocabularies import VocabularyIndex
-from kaifang.interop.dcat import EXPORT_FORMATS, KNOWN_LICENCES, DcatLinks, has_served_data
+from kaifang.interop.dcat import EXPORT_FORMATS, DcatLinks, has_served_data
 
 TABLE_TYPES = {
     "integer": "integer",
@@ -149,7 +150,7 @@ def schema_org_extras(dataset: Dataset, vocab: VocabularyIndex) -> dict[str, Any
     """Optional schema.org properties: licence, coverage, publication date, variables."""
     out: dict[str, Any] = {}
     if dataset.licence:
-        out["license"] = KNOWN_LICENCES.get(dataset.licence) or vocab.label(
+        out["license"] = STANDARD_LICENCES.get(dataset.licence) or vocab.label(
             "licence", dataset.licence
         )
     if dataset.spatial_coverage:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from kaifang.auth.actor import Actor
 from kaifang.auth.models import Organization
 from kaifang.catalog.models import Dataset, Resource
+from kaifang.catalog.quality import STANDARD_LICENCES
 from kaifang.catalog.visibility import visible_clause
 from kaifang.catalog.vocabularies import VocabularyIndex
 from kaifang.interop.rdf import IRI, BNode, Literal, Subject, Triple, ns
@@ -63,7 +64,6 @@ EXPORT_FORMATS = (
     ExportFormat("xml", "XML", "application/xml"),
     ExportFormat("parquet", "PARQUET", "application/vnd.apache.parquet"),
 )
-KNOWN_LICENCES = {"cc-by-4.0": "http://creativecommons.org/licenses/by/4.0/"}
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class DcatLinks:
         return IRI(f"{self.base}/regions/{quote(code, safe='')}")
 
     def licence(self, code: str) -> IRI:
-        return IRI(KNOWN_LICENCES.get(code) or f"{self.base}/licences/{quote(code, safe='')}")
+        return IRI(STANDARD_LICENCES.get(code) or f"{self.base}/licences/{quote(code, safe='')}")
 
 
 def zh(text: str) -> Literal:
@@ -114,6 +114,11 @@ def zh(text: str) -> Literal:
 def a(subject: Subject, cls: str) -> Triple:
     """The ``rdf:type`` triple of ``subject``."""
     return (subject, ns("rdf:type"), ns(cls))
+
+
+def access_right(dataset: Dataset) -> IRI:
+    """The EU access-right IRI of the dataset's open attribute."""
+    return IRI(f"{EU}access-right/{ACCESS_RIGHTS.get(dataset.open_attribute, 'NON_PUBLIC')}")
 
 
 def when(value: dt.datetime | dt.date) -> Literal:
@@ -227,6 +232,7 @@ def distribution_triples(
     """One download format of the export endpoint as a ``dcat:Distribution``."""
     node = links.distribution(dataset, fmt.extension)
     url = links.export_url(dataset, fmt.extension)
+    rights = access_right(dataset)
     file_type = IRI(f"{EU}file-type/{fmt.file_type}")
     media = IRI(IANA + fmt.media_type)
     out: list[Triple] = [
@@ -243,6 +249,8 @@ def distribution_triples(
         a(file_type, "dct:MediaTypeOrExtent"),
         (node, ns("dcat:mediaType"), media),
         a(media, "dct:MediaType"),
+        (node, ns("dct:rights"), rights),
+        a(rights, "dct:RightsStatement"),
     ]
     if licence is not None:
         out.append((node, ns("dct:license"), licence))
@@ -252,7 +260,7 @@ def distribution_triples(
 def dataset_core(dataset: Dataset, links: DcatLinks) -> list[Triple]:
     """Identifier, title, description, dates, publisher and access rights of one dataset."""
     node = links.dataset(dataset)
-    rights = IRI(f"{EU}access-right/{ACCESS_RIGHTS.get(dataset.open_attribute, 'NON_PUBLIC')}")
+    rights = access_right(dataset)
     out: list[Triple] = [
         a(node, "dcat:Dataset"),
         (node, ns("dct:identifier"), Literal(dataset.catalog_code)),

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, File, Form, Query, Request, Response, Uploa
 from pydantic import BaseModel, Field
 
 from kaifang.auth.actor import Actor
-from kaifang.catalog import bulk, privacy_gate, queries, workflow
+from kaifang.catalog import bulk, privacy_gate, quality, queries, workflow
 from kaifang.catalog import service as catalog_service
 from kaifang.catalog.models import VOCABULARY_KINDS
 from kaifang.catalog.schemas import (
@@ -25,6 +25,7 @@ from kaifang.catalog.schemas import (
 from kaifang.catalog.vocabularies import terms
 from kaifang.datastore import content_disposition
 from kaifang.errors import InvalidInput, NotFound, TooLarge
+from kaifang.web import i18n
 from kaifang.web.deps import get_runtime, policy, signed_in_policy
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
@@ -210,6 +211,39 @@ def dataset_history(dataset_id: int, request: Request) -> dict[str, Any]:
             "events": [WorkflowEventOut.model_validate(e).model_dump(mode="json") for e in events],
             "changes": [FieldChangeOut.model_validate(c).model_dump(mode="json") for c in changes],
         }
+
+
+def quality_out(report: quality.QualityReport) -> dict[str, Any]:
+    """A quality report with Chinese labels and hints and their English originals."""
+    zh = i18n.gettext_for("zh_CN")
+    indicators = [
+        {**dataclasses.asdict(r), "label": zh(r.label), "label_en": r.label, "hint": zh(r.hint),
+         "hint_en": r.hint}
+        for r in report.indicators
+    ]  # fmt: skip
+    return {
+        "dataset_id": report.dataset_id,
+        "score": report.score,
+        "max_score": report.max_score,
+        "rating": report.rating,
+        "rating_label": zh(quality.RATING_LABELS[report.rating]),
+        "dimensions": {
+            name: {"score": got, "max": most, "label": zh(quality.DIMENSION_LABELS[name])}
+            for name, (got, most) in report.dimensions.items()
+        },
+        "indicators": indicators,
+        "failed": [i for i in indicators if not i["passed"]],
+    }
+
+
+@router.get("/datasets/{dataset_id}/quality")
+def dataset_quality(
+    dataset_id: int, request: Request, actor: Actor = signed_in_policy("dataset.quality_read")
+) -> dict[str, Any]:
+    """The EU MQA-style metadata quality score, rating and what to fix (staff of the dataset)."""
+    with get_runtime(request).db.unit_of_work(write=False) as session:
+        report = quality.dataset_quality(session, actor=actor, dataset_id=dataset_id)
+    return quality_out(report)
 
 
 @router.get("/vocabularies/{kind}", dependencies=[policy(None)])

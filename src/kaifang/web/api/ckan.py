@@ -24,6 +24,7 @@ from kaifang.auth.actor import ANONYMOUS
 from kaifang.interop.ckan_input import validation_fields
 from kaifang.interop.ckan_query import SearchQueryError
 from kaifang.web.api import ckan_actions as actions
+from kaifang.web.api import ckan_resources as resources
 from kaifang.web.api.ckan_actions import Call
 from kaifang.web.api.ckan_datastore import datastore_info, datastore_search
 from kaifang.web.deps import get_runtime, policy
@@ -51,11 +52,12 @@ READ_ACTIONS: dict[str, Action] = {
     "package_search": actions.package_search,
     "current_package_list_with_resources": actions.current_package_list_with_resources,
     "recently_changed_packages_activity_list": actions.recently_changed_activity,
-    "resource_show": actions.resource_show,
+    "resource_show": resources.resource_show,
     "organization_list": actions.organization_list,
     "organization_show": actions.organization_show,
     "group_list": actions.group_list,
     "group_show": actions.group_show,
+    "group_package_show": actions.group_package_show,
     "tag_list": actions.tag_list,
     "license_list": actions.license_list,
     "datastore_search": lambda call: datastore_search(call.request, call.params),
@@ -66,8 +68,12 @@ WRITE_ACTIONS: dict[str, Action] = {
     "package_create": actions.package_create,
     "package_update": actions.package_update,
     "package_patch": actions.package_patch,
+    "package_revise": actions.package_revise,
     "package_delete": actions.package_delete,
-    "resource_create": actions.resource_create,
+    "resource_create": resources.resource_create,
+    "resource_update": resources.resource_update,
+    "resource_patch": resources.resource_patch,
+    "resource_delete": resources.resource_delete,
 }
 
 

@@ -13,17 +13,15 @@ from starlette.datastructures import UploadFile
 from kaifang import __version__
 from kaifang.auth import service as auth_service
 from kaifang.auth.actor import Actor
-from kaifang.catalog import resources as resource_service
 from kaifang.catalog import service as catalog_service
 from kaifang.catalog import workflow
-from kaifang.catalog.models import Dataset
+from kaifang.catalog.models import Dataset, VocabularyTerm
 from kaifang.catalog.vocabularies import VocabularyIndex
 from kaifang.errors import NotFound
 from kaifang.interop import ckan
 from kaifang.interop import ckan_input as ckan_in
 from kaifang.interop.ckan_query import SearchQueryError, json_list_has
 from kaifang.runtime import Runtime
-from kaifang.web.api.data import _start_ingest
 from kaifang.web.deps import get_runtime
 
 DELETE_REASON = "通过 CKAN 接口删除 (deleted through the CKAN API)"
@@ -91,7 +89,7 @@ def _list(params: dict[str, Any], name: str) -> list[str]:
     return [str(v) for v in raw]
 
 
-def _required(params: dict[str, Any], *names: str) -> str:
+def required(params: dict[str, Any], *names: str) -> str:
     for name in names:
         value = params.get(name)
         if value not in (None, ""):
@@ -103,7 +101,7 @@ def _package_out(session: Session, dataset: Dataset, call: Call) -> dict[str, An
     return ckan.package_dict(dataset, VocabularyIndex(session), call.links())
 
 
-def _find(session: Session, call: Call, ref: str) -> Dataset:
+def find_visible(session: Session, call: Call, ref: str) -> Dataset:
     dataset = ckan.find_package(session, actor=call.actor, ref=ref)
     if dataset is None:
         raise NotFound("Dataset not found")
@@ -134,9 +132,9 @@ def package_list(call: Call) -> list[str]:
 
 
 def package_show(call: Call) -> dict[str, Any]:
-    ref = _required(call.params, "id", "name")
+    ref = required(call.params, "id", "name")
     with call.runtime.db.unit_of_work(write=False) as session:
-        return _package_out(session, _find(session, call, ref), call)
+        return _package_out(session, find_visible(session, call, ref), call)
 
 
 def _search_params(params: dict[str, Any]) -> ckan.PackageSearch:
@@ -232,7 +230,7 @@ def _group_page(call: Call, items: list[dict[str, Any]]) -> list[Any]:
 
 
 def organization_show(call: Call) -> dict[str, Any]:
-    ref = _required(call.params, "id")
+    ref = required(call.params, "id")
     with call.runtime.db.unit_of_work(write=False) as session:
         org = auth_service.find_organization(session, ref)
         counts = ckan.package_counts_by_organization(session, call.actor)
@@ -252,20 +250,37 @@ def group_list(call: Call) -> list[Any]:
     return _group_page(call, _sorted_groups(groups, sort))
 
 
+def _domain(session: Session, ref: str) -> VocabularyTerm:
+    found = ckan.domain_terms(session, [ref])
+    if not found:
+        raise NotFound("Group not found")
+    return found[0]
+
+
+def _domain_packages(
+    session: Session, call: Call, term: VocabularyTerm, limit: int
+) -> list[dict[str, Any]]:
+    condition = json_list_has(Dataset.domains, term.code)
+    found = ckan.packages_of(session, call.actor, condition, limit)
+    return [_package_out(session, d, call) for d in found]
+
+
 def group_show(call: Call) -> dict[str, Any]:
-    ref = _required(call.params, "id")
+    ref = required(call.params, "id")
     with call.runtime.db.unit_of_work(write=False) as session:
-        found = ckan.domain_terms(session, [ref])
-        if not found:
-            raise NotFound("Group not found")
-        term = found[0]
+        term = _domain(session, ref)
         out = ckan.group_dict(term, ckan.package_counts_by_domain(session, call.actor)[term.code])
         if _bool(call.params, "include_datasets"):
-            packages = ckan.packages_of(
-                session, call.actor, json_list_has(Dataset.domains, term.code), 10
-            )
-            out["packages"] = [_package_out(session, d, call) for d in packages]
+            out["packages"] = _domain_packages(session, call, term, 10)
         return out
+
+
+def group_package_show(call: Call) -> list[dict[str, Any]]:
+    """The public packages of one domain, newest modified first (CKAN's default limit is 25)."""
+    ref = required(call.params, "id")
+    limit = _int(call.params, "limit", 25, maximum=ckan.ROWS_MAX)
+    with call.runtime.db.unit_of_work(write=False) as session:
+        return _domain_packages(session, call, _domain(session, ref), limit)
 
 
 def tag_list(call: Call) -> list[Any]:
@@ -295,13 +310,13 @@ def package_create(call: Call) -> dict[str, Any]:
             session, actor=call.actor, data=data, code_template=template
         )
         session.flush()
-        return _package_out(session, _find(session, call, str(dataset.id)), call)
+        return _package_out(session, find_visible(session, call, str(dataset.id)), call)
 
 
 def _update(call: Call, build: Any) -> dict[str, Any]:
-    ref = _required(call.params, "id", "name")
+    ref = required(call.params, "id", "name")
     with call.runtime.db.unit_of_work() as session:
-        dataset = _find(session, call, ref)
+        dataset = find_visible(session, call, ref)
         patch = build(session)
         dataset, revision = catalog_service.update_dataset(
             session, actor=call.actor, dataset_id=dataset.id, patch=patch
@@ -324,47 +339,42 @@ def package_patch(call: Call) -> dict[str, Any]:
     return _update(call, lambda _s: ckan_in.partial_patch(call.params))
 
 
+def _json_dict(params: dict[str, Any], name: str) -> dict[str, Any]:
+    raw = params.get(name) or {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise ckan_in.CKANValidationError({name: ["Could not parse as valid JSON"]}) from None
+    if not isinstance(raw, dict):
+        raise ckan_in.CKANValidationError({name: ["Not a dict"]})
+    return raw
+
+
+def package_revise(call: Call) -> dict[str, Any]:
+    """Compare-and-set: apply ``update`` (top-level keys) only if ``match`` equals the package."""
+    match = _json_dict(call.params, "match")
+    update = _json_dict(call.params, "update")
+    flattened = [k for k in call.params if k.startswith(("update__", "match__"))]
+    if flattened or "resources" in update:
+        raise ckan_in.CKANValidationError(
+            {"update": ["Only top-level keys are supported; use resource_patch for resources"]}
+        )
+    ref = str(match.get("id") or match.get("name") or "")
+    if not ref:
+        raise ckan_in.CKANValidationError({"match": ["Missing id or name"]})
+    with call.runtime.db.unit_of_work(write=False) as session:
+        current = _package_out(session, find_visible(session, call, ref), call)
+    differing = sorted(k for k, v in match.items() if current.get(k) != v)
+    if differing:
+        raise ckan_in.CKANValidationError({"match": [f"Field {differing[0]!r} does not match"]})
+    call.params = {**update, "id": current["id"]}
+    return {"package": package_patch(call)}
+
+
 def package_delete(call: Call) -> None:
-    ref = _required(call.params, "id", "name")
+    ref = required(call.params, "id", "name")
     reason = str(call.params.get("reason") or DELETE_REASON)
     with call.runtime.db.unit_of_work() as session:
-        dataset = _find(session, call, ref)
+        dataset = find_visible(session, call, ref)
         workflow.withdraw_dataset(session, actor=call.actor, dataset_id=dataset.id, reason=reason)
-
-
-def resource_show(call: Call) -> dict[str, Any]:
-    ref = _required(call.params, "id")
-    if not ref.isdigit():
-        raise NotFound("Resource not found")
-    with call.runtime.db.unit_of_work(write=False) as session:
-        resource = resource_service.get_resource(session, actor=call.actor, resource_id=int(ref))
-        dataset = resource.dataset
-        position = dataset.resources.index(resource)
-        return ckan.resource_dict(dataset, resource, call.links(), position)
-
-
-def _ingest_payload(call: Call) -> dict[str, Any]:
-    runtime = call.runtime
-    upload = call.files.get("upload")
-    if upload is not None:
-        info = runtime.blobs.put_stream(upload.file, max_bytes=runtime.settings.max_upload_bytes)
-        return {"source_key": info.key, "filename": upload.filename or "upload", "sheet": None}
-    url = str(call.params.get("url") or "")
-    if not url:
-        raise ckan_in.CKANValidationError({"url": ["Missing value"]})
-    if not url.lower().startswith(("http://", "https://")):
-        raise ckan_in.CKANValidationError({"url": ["Only http and https URLs can be fetched"]})
-    return {"url": url, "filename": url.rsplit("/", 1)[-1][:200], "sheet": None}
-
-
-def resource_create(call: Call) -> dict[str, Any]:
-    ref = _required(call.params, "package_id")
-    with call.runtime.db.unit_of_work(write=False) as session:
-        dataset_id = _find(session, call, ref).id
-    payload = _ingest_payload(call)
-    name = str(call.params.get("name") or payload["filename"] or "resource")
-    started = _start_ingest(call.runtime, call.actor, dataset_id, None, name, payload)
-    call.params["id"] = str(started["resource"]["id"])
-    out = resource_show(call)
-    out["kaifang_job_id"] = started["job_id"]
-    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any, Literal
 
@@ -11,6 +12,7 @@ from kaifang.auth.actor import Actor
 from kaifang.auth.models import Organization
 from kaifang.auth.policy import Target
 from kaifang.auth.service import authorize
+from kaifang.catalog import quality
 from kaifang.datastore.export import content_disposition
 from kaifang.errors import NotFound, TooLarge
 from kaifang.governance import index as index_service
@@ -230,6 +232,22 @@ def get_league_table(
 
 
 # --- statistics -----------------------------------------------------------------------------
+
+
+@router.get("/metadata-quality")
+def get_metadata_quality(
+    request: Request,
+    organization_id: int | None = None,
+    actor: Actor = signed_in_policy("stats.read"),
+) -> dict[str, Any]:
+    """Average EU MQA-style metadata quality of published datasets in the actor's scope."""
+    _scope(request, actor, "stats.read", organization_id)
+    region = None if organization_id is not None else actor.region_scope
+    with _uow(request, write=False) as session:
+        summary = quality.quality_summary(
+            session, region_code=region, organization_id=organization_id
+        )
+    return dataclasses.asdict(summary)
 
 
 @router.get("/statistics", response_model=None)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from kaifang.auth import service as auth_service
 from kaifang.auth.actor import Actor
+from kaifang.catalog import quality
 from kaifang.catalog import service as catalog_service
 from kaifang.catalog.models import Dataset
 from kaifang.catalog.vocabularies import terms
@@ -167,9 +168,21 @@ def _render_form(
             "score": score,
             "checks": CHECKS,
             "labels": Labels(session, page_locale(request)),
+            **_quality_context(dataset),
             **_choices(session, actor),
         }
         return render(request, "workbench/form.html", context, status_code=status_code)
+
+
+def _quality_context(dataset: Dataset | None) -> dict[str, Any]:
+    """The MQA card of a saved dataset (editors may always see their dataset's quality)."""
+    if dataset is None:
+        return {"quality": None}
+    return {
+        "quality": quality.assess(dataset),
+        "rating_labels": quality.RATING_LABELS,
+        "dimension_labels": quality.DIMENSION_LABELS,
+    }
 
 
 def _choices(session: Session, actor: Actor) -> dict[str, Any]:
