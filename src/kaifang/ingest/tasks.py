@@ -48,6 +48,7 @@ def _options(payload: dict[str, Any], out: Path, work: Path, ctx: JobContext) ->
         work_dir=work,
         sheet=payload.get("sheet"),
         column_types=payload.get("column_types") or {},
+        coordinate_system=payload.get("coordinate_system") or None,
         max_bytes=ctx.settings.max_upload_bytes,
         on_progress=progress,
     )

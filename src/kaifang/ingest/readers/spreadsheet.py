@@ -132,6 +132,8 @@ def _choose_sheet(sheets: list[SheetInfo], wanted: str | int | None) -> SheetInf
         for sheet in sheets:
             if sheet.name == wanted:
                 return sheet
+        if wanted.strip().isdigit():  # a form field gives an index as text
+            return _choose_sheet(sheets, int(wanted))
         names = "、".join(s.name for s in sheets)
         raise invalid(
             f"找不到工作表“{wanted[:60]}”（现有：{names}）", f"no sheet named {wanted[:60]!r}"
