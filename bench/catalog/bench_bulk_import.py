@@ -42,6 +42,7 @@ from kaifang.catalog.models import DataItem, Dataset  # noqa: E402
 from kaifang.catalog.vocabularies import seed_vocabularies  # noqa: E402
 from kaifang.config import Settings  # noqa: E402
 from kaifang.db import Database, make_engine  # noqa: E402
+from kaifang.search import tasks as _search_tasks  # noqa: E402, F401  (registers the reindex job)
 
 TEMPLATE = "{region}-{klass}-{seq:05d}"
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

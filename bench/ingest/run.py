@@ -8,7 +8,11 @@ child process and the ratios the targets are stated in (data-pipeline.md §5):
 * UTF-8 CSV, 1M rows: <= 5 s and <= 3x bare DuckDB ``read_csv -> Parquet``;
 * GB18030 CSV, 1M rows: <= 1.5x the UTF-8 ingest;
 * XLSX, 100k rows: <= 2 s;
-* peak RSS <= 1 GB.
+* peak RSS <= 1 GB;
+* and, for comparison, PostgreSQL ``COPY ... FROM STDIN (FORMAT csv)`` of the same UTF-8 file
+  into an all-text table: the loading step of CKAN's xloader (and of DataPusher+ after its
+  analysis). CPU seconds for that case are the client's plus the server backend's, read from
+  ``/proc``; its RSS is the client's only.
 """
 
 from __future__ import annotations
@@ -49,6 +53,37 @@ start, cpu0 = time.perf_counter(), cpu()
 con.execute(f"COPY (SELECT * FROM read_csv('{src}')) TO '{out}' (FORMAT parquet, COMPRESSION zstd)")
 seconds, cpu_s = time.perf_counter() - start, cpu() - cpu0
 rows = con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()[0]
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"seconds": seconds, "cpu": cpu_s, "rss": rss, "rows": rows}))
+"""
+
+
+CHILD_PG_COPY = """
+import json, os, resource, sys, time, uuid
+import psycopg
+src, url = sys.argv[1], os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+table = "bench_copy_" + uuid.uuid4().hex[:8]
+def backend_cpu(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+cpu = lambda: sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+with open(src, encoding="utf-8") as f:
+    header = f.readline().strip().split(",")
+with psycopg.connect(url, autocommit=True) as con:
+    pid = con.execute("SELECT pg_backend_pid()").fetchone()[0]
+    columns = ", ".join(f'"{name}" text' for name in header)
+    con.execute(f"CREATE UNLOGGED TABLE {table} ({columns})")
+    try:
+        start, cpu0, server0 = time.perf_counter(), cpu(), backend_cpu(pid)
+        with con.cursor() as cur, open(src, "rb") as f:
+            with cur.copy(f"COPY {table} FROM STDIN (FORMAT csv, HEADER true)") as copy:
+                while chunk := f.read(1 << 20):
+                    copy.write(chunk)
+        seconds = time.perf_counter() - start
+        cpu_s = cpu() - cpu0 + backend_cpu(pid) - server0
+        rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        con.execute(f"DROP TABLE {table}")
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"seconds": seconds, "cpu": cpu_s, "rss": rss, "rows": rows}))
 """
@@ -115,6 +150,7 @@ def main() -> None:
         "ingest_utf8": (CHILD_INGEST, files["utf8"]),
         "ingest_gb18030": (CHILD_INGEST, files["gb18030"]),
         "ingest_xlsx": (CHILD_INGEST, files["xlsx"]),
+        "postgres_copy_utf8": (CHILD_PG_COPY, files["utf8"]),
     }
     results = measure(cases, args.runs)
     report(results)
@@ -131,6 +167,11 @@ def report(results: dict[str, dict[str, float]]) -> None:
             f"{name:<20}{r['rows']:>10}{r['seconds']:>10.2f}{r['cpu_seconds']:>8.2f}"
             f"{r['rss_mb']:>13.0f}  {r['runs']}"
         )
+    pg = results["postgres_copy_utf8"]
+    print(
+        f"UTF-8 ingest / PostgreSQL COPY = {utf8 / pg['seconds']:.2f} wall, "
+        f"{results['ingest_utf8']['cpu_seconds'] / pg['cpu_seconds']:.2f} CPU"
+    )
     checks = [
         ("UTF-8 1M <= 5 s", utf8 <= 5),
         (f"UTF-8 / bare DuckDB = {utf8 / bare:.2f} <= 3", utf8 / bare <= 3),

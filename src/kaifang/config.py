@@ -43,6 +43,9 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = 2 * 1024 * 1024
     max_upload_bytes: int = 1024 * 1024 * 1024
+    fetch_allow_networks: list[str] = Field(default_factory=list)
+    fetch_allow_any_port: bool = False
+    fetch_timeout_seconds: float = 120.0
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
     session_max_age_seconds: int = 8 * 3600

@@ -168,6 +168,12 @@ class Database:
                 handler(ev)
 
 
+def withdraw_events(session: Session, kind: type) -> list[Any]:
+    """Take back the not yet dispatched events of ``kind`` raised in this session."""
+    buffer = session.info.get("events")
+    return buffer.withdraw(kind) if buffer is not None else []
+
+
 def raise_event(session: Session, event_obj: Any) -> None:
     """Queue an event to be dispatched after the session's transaction commits."""
     buffer = session.info.get("events")

@@ -13,6 +13,10 @@ class DatasetChanged:
     dataset_id: int
 
 
+#: The job kind that rebuilds the search entries of ``payload["dataset_ids"]`` (bulk changes).
+REINDEX_JOB = "search.reindex"
+
+
 @dataclass(frozen=True)
 class Notification:
     """A message for a user (reminder, decision, overdue flag)."""
@@ -31,6 +35,12 @@ class EventBuffer:
 
     def add(self, event: Any) -> None:
         self.events.append(event)
+
+    def withdraw(self, kind: type) -> list[Any]:
+        """Remove and return the pending events of ``kind`` (a caller handles them itself)."""
+        taken = [e for e in self.events if isinstance(e, kind)]
+        self.events = [e for e in self.events if not isinstance(e, kind)]
+        return taken
 
     def drain(self) -> list[Any]:
         drained, self.events = self.events, []

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
+import kaifang.search.tasks  # noqa: F401  (registers the bulk reindex job that imports enqueue)
 from kaifang.catalog.vocabularies import seed_vocabularies
 
 

@@ -104,8 +104,11 @@ def stream_export(
     geo: GeoSpec | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     ignore: Collection[str] = (),
+    limit: int | None = None,
 ) -> Iterator[bytes]:
     """Validate the request now (BadRequest before any byte is sent) and return the stream.
+
+    ``limit`` caps the rows (the preview map); downloads pass None and have no cap.
 
     Rows come in table order unless ``_sort``/``_sort_desc`` is given; hidden columns are
     absent, the row filter applies and masked values are masked, as in :func:`run_query`.
@@ -120,6 +123,8 @@ def stream_export(
     # Without _sort the scan keeps insertion (= _rowid) order, which avoids a full sort.
     ordering = order_by(q.spec.sort) if q.spec.sort else ""
     sql = f"SELECT {select_list(fetch)} FROM data WHERE {q.where.sql} {ordering}"
+    if limit is not None:
+        sql += f" LIMIT {max(int(limit), 0)}"
     return _stream(source, sql, q.where.params, access, exporter, q.output, geo, batch_rows)
 
 

@@ -1,7 +1,9 @@
 """GeoJSON export (RFC 7946) from lat/lng columns or a geometry column (GeoJSON or WKT text).
 
-Coordinates are written as stored; the platform keeps WGS84/CGCS2000 (identical at this
-precision), never GCJ-02. Rows without a usable position get ``"geometry": null``.
+RFC 7946 requires WGS-84: GCJ-02 and BD-09 positions are converted (``coords``), while the
+properties keep the coordinates as stored. WGS-84 and CGCS2000 (identical at this precision)
+pass through; Xi'an-80 and Beijing-54 cannot be converted and are written as stored. Rows
+without a usable position get ``"geometry": null``.
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from kaifang.datastore.coords import Point, needs_shift, wgs84_converter
 from kaifang.datastore.rendering import ExportTable, GeoSpec
+
+Convert = Callable[[float, float], Point]
 
 _GEOJSON_TYPES = {
     "Point",
@@ -44,6 +49,32 @@ def point(lat: Any, lng: Any) -> dict[str, Any] | None:
     if x is None or y is None or not (-90 <= y <= 90 and -180 <= x <= 180):
         return None
     return {"type": "Point", "coordinates": [x, y]}
+
+
+def reproject(geometry: dict[str, Any] | None, convert: Convert) -> dict[str, Any] | None:
+    """A copy of a GeoJSON geometry with every position passed through ``convert``."""
+    if geometry is None:
+        return None
+    if geometry.get("type") == "GeometryCollection":
+        parts = [reproject(g, convert) for g in geometry.get("geometries") or []]
+        return {**geometry, "geometries": parts}
+    return {**geometry, "coordinates": _positions(geometry.get("coordinates"), convert)}
+
+
+def _positions(coords: Any, convert: Convert) -> Any:
+    if isinstance(coords, list) and coords and isinstance(coords[0], (int, float)):
+        lng, lat = convert(float(coords[0]), float(coords[1]))
+        return [lng, lat, *coords[2:]]
+    if isinstance(coords, list):
+        return [_positions(c, convert) for c in coords]
+    return coords
+
+
+def _converter(crs: str | None) -> Convert | None:
+    """The conversion to WGS-84, or None when positions are written as stored."""
+    if not needs_shift(crs):
+        return None
+    return wgs84_converter(crs)
 
 
 def _wkt_group(tokens: list[str], pos: int) -> tuple[list[Any], int]:
@@ -128,11 +159,14 @@ def _finite(value: Any) -> Any:
 
 def _features(batch: Any, spec: GeoSpec, properties: list[str]) -> Iterator[str]:
     columns = {name: batch.column(name).to_pylist() for name in set(spec.columns() + properties)}
+    convert = _converter(spec.crs)
     for i in range(batch.num_rows):
         if spec.geometry:
             geometry = parse_geometry(columns[spec.geometry][i])
         else:
             geometry = point(columns[spec.lat or ""][i], columns[spec.lng or ""][i])
+        if convert is not None:
+            geometry = reproject(geometry, convert)
         feature = {
             "type": "Feature",
             "geometry": geometry,

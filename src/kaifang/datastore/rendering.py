@@ -21,6 +21,7 @@ class GeoSpec:
     lat: str | None = None
     lng: str | None = None
     geometry: str | None = None
+    crs: str | None = None  # the stored coordinates' system; GeoJSON output is WGS-84
 
     def columns(self) -> list[str]:
         return [c for c in (self.lat, self.lng, self.geometry) if c]

@@ -177,7 +177,12 @@ def _finish(
     return {
         "parquet_path": options.output_path,
         "schema": [s.to_dict() for s in specs],
-        "report": _report(source, cast, written, warnings, member),
+        "report": {
+            **_report(source, cast, written, warnings, member),
+            # Kept so a reload can start from the officer's earlier choices.
+            "column_types": dict(options.column_types),
+            "coordinate_system": options.coordinate_system,
+        },
         "profile": profile,
         "geo": geo,
         "parquet_sha256": sha256_file(options.output_path),

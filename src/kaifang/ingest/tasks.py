@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from kaifang.catalog import resources as resource_service
 from kaifang.config import Settings
 from kaifang.datastore import ServingCatalog
-from kaifang.ingest.fetch import fetch_url
+from kaifang.ingest.fetch import DEFAULT_PORTS, fetch_url
 from kaifang.ingest.options import IngestOptions
 from kaifang.ingest.pipeline import ingest_file
 from kaifang.ingest.schemas import IngestResult
@@ -48,6 +48,7 @@ def _options(payload: dict[str, Any], out: Path, work: Path, ctx: JobContext) ->
         work_dir=work,
         sheet=payload.get("sheet"),
         column_types=payload.get("column_types") or {},
+        coordinate_system=payload.get("coordinate_system") or None,
         max_bytes=ctx.settings.max_upload_bytes,
         on_progress=progress,
     )
@@ -58,7 +59,15 @@ def _source_path(
 ) -> tuple[Path, str]:
     """The original on local disk, fetched SSRF-safely and stored first when it is a URL."""
     if payload.get("url"):
-        fetched = fetch_url(payload["url"], dest_dir=work, max_bytes=ctx.settings.max_upload_bytes)
+        settings = ctx.settings
+        fetched = fetch_url(
+            payload["url"],
+            dest_dir=work,
+            max_bytes=settings.max_upload_bytes,
+            timeout_seconds=settings.fetch_timeout_seconds,
+            allow_private=list(settings.fetch_allow_networks) or False,
+            allowed_ports=None if settings.fetch_allow_any_port else DEFAULT_PORTS,
+        )
         info = blobs.put_file(fetched.path)
         return fetched.path, info.key
     key = str(payload["source_key"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -66,6 +66,24 @@ def reindex_dataset(session: Session, dataset_id: int) -> bool:
         return False
     backend.index(session, docs)
     return True
+
+
+def reindex_datasets(session: Session, dataset_ids: Sequence[int]) -> int:
+    """Rebuild the entries of ``dataset_ids`` in one pass; gone datasets lose their entry."""
+    session.flush()
+    backend = backend_for(session)
+    codes = set(session.scalars(select(Dataset.region_code).where(Dataset.id.in_(dataset_ids))))
+    docs = load_documents(
+        session,
+        list(dataset_ids),
+        vocabulary=VocabularyIndex(session),
+        region_names=_region_names(session, codes),
+    )
+    indexed = {doc.dataset_id for doc in docs}
+    backend.remove(session, [i for i in dataset_ids if i not in indexed])
+    if docs:
+        backend.index(session, docs)
+    return len(docs)
 
 
 def reindex_all(session: Session, *, batch_size: int = REINDEX_BATCH) -> int:

@@ -32,7 +32,10 @@ from kaifang.catalog.bulk.write import BATCH, RowFailure, Writer
 from kaifang.catalog.models import CatalogCode
 from kaifang.catalog.rules import CatalogCodeTemplate
 from kaifang.catalog.vocabularies import VocabularyIndex
+from kaifang.db import withdraw_events
 from kaifang.errors import InvalidInput, TooLarge
+from kaifang.events import REINDEX_JOB, DatasetChanged
+from kaifang.jobs import enqueue_job
 
 MAX_DATASET_ROWS = 50_000
 
@@ -90,8 +93,21 @@ def import_catalog(
             duplicates=CityDuplicates(session),
         )
         _write(writer, actions, report, parsed.dataset_ctx.name, isolate=valid_rows_only)
+        _reindex_in_background(session, actor)
     _audit(session, actor, filename, report)
     return report
+
+
+def _reindex_in_background(session: Session, actor: Actor) -> None:
+    """One search job for every dataset the import changed, instead of a reindex per dataset
+    after commit: thousands of rows would otherwise hold the request for minutes. The job is
+    enqueued in this transaction, so it exists exactly when the import does."""
+    changed = withdraw_events(session, DatasetChanged)
+    ids = sorted({event.dataset_id for event in changed})
+    if ids:
+        enqueue_job(
+            session, kind=REINDEX_JOB, created_by=actor.user_id, payload={"dataset_ids": ids}
+        )
 
 
 def _parse(data: bytes, filename: str, vocab: VocabularyIndex) -> _Parsed:

@@ -132,6 +132,8 @@ def _choose_sheet(sheets: list[SheetInfo], wanted: str | int | None) -> SheetInf
         for sheet in sheets:
             if sheet.name == wanted:
                 return sheet
+        if wanted.strip().isdigit():  # a form field gives an index as text
+            return _choose_sheet(sheets, int(wanted))
         names = "、".join(s.name for s in sheets)
         raise invalid(
             f"找不到工作表“{wanted[:60]}”（现有：{names}）", f"no sheet named {wanted[:60]!r}"
@@ -175,7 +177,8 @@ def _batches(
     offset = first_row
     try:
         while chunk := list(itertools.islice(rows, BATCH_ROWS)):
-            if any(len(row) != width for row in chunk):
+            # map(len) runs in C: a per-row generator cost a quarter of a second per 100k rows.
+            if set(map(len, chunk)) != {width}:
                 chunk = [[*row[:width], *[None] * (width - len(row))] for row in chunk]
             batch = _drop_empty_rows(_to_batch(chunk, width, source, flagged), offset, source)
             offset += len(chunk)

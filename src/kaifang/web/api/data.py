@@ -10,9 +10,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from kaifang.access.calllog import CallRecord
@@ -20,7 +19,6 @@ from kaifang.access.masking import MaskerFactory
 from kaifang.access.quotas import charge_grant, quota_remaining
 from kaifang.access.resolve import AccessDecision, resolve_access
 from kaifang.auth.actor import Actor
-from kaifang.auth.service import authorize
 from kaifang.catalog import resources as resource_service
 from kaifang.catalog import service as catalog_service
 from kaifang.catalog.models import Dataset, ResourceVersion
@@ -38,22 +36,17 @@ from kaifang.datastore import (
     run_query,
     stream_export,
 )
+from kaifang.datastore.coords import ACCURACY_NOTE, convertible, needs_shift
 from kaifang.errors import BadRequest, InvalidInput, NotFound, PermissionDenied
-from kaifang.ingest.tasks import LOAD_JOB, serving_key
-from kaifang.jobs import enqueue_job, get_job
+from kaifang.ingest.tasks import serving_key
 from kaifang.privacy.masking import apply_rule, derive_dataset_key, parse_rule
 from kaifang.runtime import Runtime
+from kaifang.web.api.data_load import start_load_now as _start_ingest  # noqa: F401  (CKAN layer)
 from kaifang.web.apikeys import apply_rate_limit, log_call
-from kaifang.web.deps import get_runtime, policy, signed_in_policy
+from kaifang.web.deps import get_runtime, policy
 
 router = APIRouter(prefix="/api/v1", tags=["data"])
 _OP = re.compile(r"__[a-z]+$")
-
-
-class URLResourceIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    url: str = Field(min_length=8, max_length=2000, examples=["https://example.gov.cn/data.csv"])
-    sheet: str | None = None
 
 
 def serving_catalog(runtime: Runtime) -> ServingCatalog:
@@ -279,22 +272,65 @@ def dataset_preview(
 
 
 def _geo_summary(geo: dict[str, Any], access: DataAccess) -> dict[str, Any] | None:
+    """Where the map finds positions, in which coordinate system, and how they are drawn."""
     points = geo.get("point_columns") or []
-    geometry = geo.get("geometry_columns") or []
-    spec: dict[str, Any] = {"crs": geo.get("coordinate_system")}
+    geometries = [_geometry_name(g) for g in geo.get("geometry_columns") or []]
+    crs = geo.get("coordinate_system")
+    spec: dict[str, Any] = {
+        "crs": crs,
+        "map_crs": "WGS-84" if convertible(crs) else crs,
+        "converted": needs_shift(crs),
+        "accuracy": ACCURACY_NOTE.get(str(crs), "not converted"),
+    }
     if (
         points
         and access.is_visible(points[0]["latitude"])
         and access.is_visible(points[0]["longitude"])
     ):
         spec.update(lat=points[0]["latitude"], lng=points[0]["longitude"])
-    elif geometry and access.is_visible(
-        geometry[0] if isinstance(geometry[0], str) else geometry[0]["column"]
-    ):
-        spec["geometry"] = geometry[0] if isinstance(geometry[0], str) else geometry[0]["column"]
+    elif geometries and access.is_visible(geometries[0]):
+        spec["geometry"] = geometries[0]
     else:
         return None
     return spec
+
+
+def _geometry_name(entry: Any) -> str:
+    return str(entry if isinstance(entry, str) else entry.get("name") or entry.get("column"))
+
+
+def _geo_spec(version: ResourceVersion, access: DataAccess) -> GeoSpec:
+    geo = _geo_summary(version.profile.get("geo") or {}, access) or {}
+    return GeoSpec(
+        lat=geo.get("lat"), lng=geo.get("lng"), geometry=geo.get("geometry"), crs=geo.get("crs")
+    )
+
+
+@router.get("/datasets/{dataset_id}/map.geojson", dependencies=[policy(None)])
+def dataset_map(
+    dataset_id: int, request: Request, _size: int = Query(default=1000, ge=1, le=1000)
+) -> Response:
+    """The first page of the filtered rows as GeoJSON in WGS-84, for the preview map.
+
+    GCJ-02 and BD-09 positions are converted (metre level, see the ``accuracy`` of the
+    preview's ``geo``); the properties keep the stored values. Filters as for ``rows``.
+    """
+    params = [(k, v) for k, v in _params(request) if k not in ("_next", "_facet", "_extra")]
+    handle, access, version, dataset = _prepare(request, dataset_id, None, "api", params)
+    spec = _geo_spec(version, access)
+    if not spec.columns():
+        raise NotFound("该数据没有坐标 (this data has no coordinates)")
+    stream = stream_export(
+        handle,
+        columns=handle.columns,
+        params=params,
+        access=access,
+        fmt="geojson",
+        geo=spec,
+        limit=_size,
+    )
+    _account(request, dataset, 0)
+    return StreamingResponse(stream, media_type="application/geo+json")
 
 
 @router.get("/datasets/{dataset_id}/aggregate", dependencies=[policy(None)])
@@ -338,14 +374,13 @@ def dataset_export(dataset_id: int, fmt: str, request: Request) -> StreamingResp
     exporter = get_exporter(export_format)
     params = [(k, v) for k, v in _params(request) if k != "encoding"]
     handle, access, version, dataset = _prepare(request, dataset_id, None, "extract", params)
-    geo = _geo_summary(version.profile.get("geo") or {}, access) or {}
     stream = stream_export(
         handle,
         columns=handle.columns,
         params=params,
         access=access,
         fmt=export_format,
-        geo=GeoSpec(lat=geo.get("lat"), lng=geo.get("lng"), geometry=geo.get("geometry")),
+        geo=_geo_spec(version, access),
     )
     _count_download(get_runtime(request), dataset.id)
     _account(request, dataset, 0)
@@ -371,90 +406,3 @@ def dataset_versions(dataset_id: int, request: Request) -> list[dict[str, Any]]:
             session, actor=request.state.actor, dataset_id=dataset_id
         )
         return [ResourceOut.model_validate(r).model_dump(mode="json") for r in dataset.resources]
-
-
-@router.post("/datasets/{dataset_id}/resources", status_code=202)
-def upload_resource(
-    dataset_id: int,
-    request: Request,
-    file: UploadFile = File(
-        description="CSV/TSV, XLSX/XLS/ODS, JSON, XML, GeoJSON, zipped Shapefile or Parquet"
-    ),
-    name: str = Form(default=""),
-    sheet: str | None = Form(default=None),
-    resource_id: int | None = Form(default=None, description="add a version to this resource"),
-    actor: Actor = signed_in_policy("resource.upload"),
-) -> dict[str, Any]:
-    """Store the upload (streamed, size-limited) and start ingestion; poll the returned job."""
-    runtime = get_runtime(request)
-    info = runtime.blobs.put_stream(file.file, max_bytes=runtime.settings.max_upload_bytes)
-    filename = file.filename or "upload"
-    payload = {"source_key": info.key, "filename": filename, "sheet": sheet}
-    return _start_ingest(runtime, actor, dataset_id, resource_id, name or filename, payload)
-
-
-@router.post("/datasets/{dataset_id}/resources/url", status_code=202)
-def link_resource(
-    dataset_id: int,
-    body: URLResourceIn,
-    request: Request,
-    actor: Actor = signed_in_policy("resource.upload"),
-) -> dict[str, Any]:
-    """Fetch a file from a URL (SSRF-safe: public http/https only) and ingest it."""
-    if not body.url.lower().startswith(("http://", "https://")):
-        raise InvalidInput("只支持 http/https 地址 (http/https only)", details={"field": "url"})
-    payload = {"url": body.url, "filename": body.url.rsplit("/", 1)[-1][:200], "sheet": body.sheet}
-    return _start_ingest(get_runtime(request), actor, dataset_id, None, body.name, payload)
-
-
-def _start_ingest(
-    runtime: Runtime,
-    actor: Actor,
-    dataset_id: int,
-    resource_id: int | None,
-    name: str,
-    payload: dict[str, Any],
-) -> dict[str, Any]:
-    with runtime.db.unit_of_work() as session:
-        if resource_id is None:
-            resource = resource_service.create_resource(
-                session, actor=actor, dataset_id=dataset_id, name=name, url=payload.get("url") or ""
-            )
-        else:
-            resource = resource_service.get_resource(session, actor=actor, resource_id=resource_id)
-            if resource.dataset_id != dataset_id:
-                raise NotFound("资源不存在 (resource not found)")
-            authorize(actor, "resource.upload", catalog_service.target_of(resource.dataset))
-        job = enqueue_job(
-            session,
-            kind=LOAD_JOB,
-            created_by=actor.user_id,
-            payload={**payload, "resource_id": resource.id, "user_id": actor.user_id},
-        )
-        return {
-            "resource": {"id": resource.id, "name": resource.name},
-            "job_id": job.id,
-            "job": {"id": job.id, "status": job.status},
-        }
-
-
-@router.get("/jobs/{job_id}")
-def job_status(
-    job_id: int, request: Request, actor: Actor = signed_in_policy("job.read")
-) -> dict[str, Any]:
-    """Progress, report and (for failures) the reason of a job you started."""
-    with get_runtime(request).db.unit_of_work(write=False) as session:
-        job = get_job(session, job_id)
-        if job.created_by != actor.user_id and actor.role not in ("admin", "reviewer"):
-            raise NotFound("任务不存在 (job not found)")
-        return {
-            "id": job.id,
-            "kind": job.kind,
-            "status": str(job.status),
-            "progress": job.progress,
-            "progress_message": job.progress_message,
-            "result": job.result,
-            "error": job.error,
-            "created_at": job.created_at.isoformat(),
-            "attempts": job.attempts,
-        }

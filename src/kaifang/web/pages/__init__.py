@@ -19,6 +19,7 @@ def page_routers() -> list[APIRouter]:
         review,
         search,
         workbench,
+        workbench_data,
         workbench_edit,
     )
 
@@ -31,6 +32,7 @@ def page_routers() -> list[APIRouter]:
         directory.router,
         developer.router,
         workbench_edit.router,
+        workbench_data.router,
         review.router,
         admin.router,
         workbench.router,

@@ -80,8 +80,12 @@
     return layer;
   }
 
+  // The map endpoint answers in WGS-84, converting GCJ-02/BD-09 data; the export is the fallback.
   async function fromGeoJSON() {
-    const response = await fetch(box.dataset.geojsonUrl + "?" + filters(), { headers: { accept: "application/geo+json" } });
+    const params = filters();
+    if (box.dataset.mapUrl) params.set("_size", "1000");
+    const url = box.dataset.mapUrl || box.dataset.geojsonUrl;
+    const response = await fetch(url + "?" + params, { headers: { accept: "application/geo+json" } });
     if (!response.ok) throw new Error("geojson");
     const data = await response.json();
     return L.geoJSON(data, {
@@ -93,7 +97,7 @@
 
   async function plot() {
     try {
-      const layer = box.dataset.geometry ? await fromGeoJSON() : await fromRows();
+      const layer = box.dataset.geometry || box.dataset.mapUrl ? await fromGeoJSON() : await fromRows();
       if (points) map.removeLayer(points);
       points = layer.addTo(map);
       const count = layer.getLayers().length;
