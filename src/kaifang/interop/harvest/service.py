@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from typing import Any
 
 from sqlalchemy import select
@@ -160,6 +161,8 @@ def _new_run(
     )
     session.add(run)
     session.flush()
+    # The handler must be registered wherever runs are queued (tasks imports this module).
+    importlib.import_module("kaifang.interop.harvest.tasks")
     key = f"harvest:{source.id}:{period_key}" if period_key else None
     job = enqueue_job(
         session,
@@ -178,6 +181,8 @@ def start_run(
     """Queue a run of the source now; Conflict while another run of it is queued or running."""
     source = get_source(session, actor=actor, ref=str(source_id))
     auth_service.authorize(actor, "harvest.run", target_of(source))
+    if not source.enabled:
+        raise Conflict("采集源已停用 (the source is disabled)", details={"field": "enabled"})
     running = active_run(session, source.id)
     if running is not None:
         raise Conflict(

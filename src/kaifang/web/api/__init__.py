@@ -16,6 +16,7 @@ def api_routers() -> list[APIRouter]:
         data,
         dcat,
         governance,
+        harvest,
         health,
         search,
         tenancy,
@@ -33,4 +34,5 @@ def api_routers() -> list[APIRouter]:
         governance.router,
         ckan.router,
         dcat.router,
+        harvest.router,
     ]
