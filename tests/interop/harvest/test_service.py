@@ -15,7 +15,7 @@ from kaifang.errors import Conflict, InvalidInput, PermissionDenied
 from kaifang.interop.harvest import service
 from kaifang.interop.harvest.models import HarvestRun, HarvestSource
 from kaifang.interop.harvest.schemas import SourceIn, SourcePatch
-from kaifang.jobs import Job
+from kaifang.jobs import Job, JobStatus
 from kaifang.jobs.registry import registry
 from tests import factories
 
@@ -90,8 +90,19 @@ def test_due_runs_are_queued_once_per_period(session: Session) -> None:
     assert service.enqueue_due(session, now=NOON + dt.timedelta(hours=3)) == []
     tomorrow = service.enqueue_due(session, now=NOON + dt.timedelta(days=1))
     assert [(r.source_id, r.period_key) for r in tomorrow] == [(daily.id, "daily:2026-12-08")]
-    keys = session.scalars(select(Job.idempotency_key).where(Job.kind == "harvest.run")).all()
-    assert f"harvest:{weekly.id}:weekly:2026-W50" in keys
+    jobs = session.scalars(select(Job).where(Job.kind == "harvest.run")).all()
+    assert sorted(j.payload["run_id"] for j in jobs) == sorted(r.id for r in [*first, *tomorrow])
+    assert weekly.id in {r.source_id for r in first}
+
+
+def test_a_run_whose_job_died_no_longer_blocks_the_source(session: Session) -> None:
+    source = _source(session, schedule="manual")
+    run = service.start_run(session, actor=SYSTEM, source_id=source.id)
+    job = session.get(Job, run.job_id)
+    job.status, job.error = JobStatus.FAILED, "the worker stopped during every attempt; gave up"
+    again = service.start_run(session, actor=SYSTEM, source_id=source.id)
+    assert again.id != run.id
+    assert run.status == "failed" and "worker stopped" in run.error
 
 
 def test_the_worker_tick_queues_due_harvests(db: Database) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -198,3 +199,16 @@ def test_broken_source_fails_with_a_reason_and_keeps_previous_state(
             job = get_job(session, run.job_id or 0)
             assert job.status == JobStatus.FAILED and reason in (job.error or "")
     assert {d.status for d in _harvested(db, source_id)} == {"published"}
+
+
+def test_one_bad_record_fails_alone_with_its_reason(db: Database, settings: Settings) -> None:
+    good = {"id": "a1", "name": "bus", "title": "公交线路", "groups": [{"name": "天气"}]}
+    bad = {"id": "a2", "name": "x", "title": ""}
+    page = {"success": True, "result": {"count": 2, "results": [good, bad]}}
+    with canned_server(200, json.dumps(page).encode()) as host:
+        source_id = _source(db, "ckan", f"http://{host}")
+        run = _run(db, _settings(settings, host), source_id)
+    assert run.status == "succeeded" and _counts(run) == (1, 0, 0, 0, 1)
+    entries = {e["identifier"]: e for e in run.report}
+    assert "no usable title" in entries["x"]["reason"]
+    assert entries["bus"]["notes"] == ["未匹配的领域 (unmapped theme): 天气"]

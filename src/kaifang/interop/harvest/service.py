@@ -19,7 +19,7 @@ from kaifang.db import utcnow
 from kaifang.errors import Conflict, InvalidInput, NotFound
 from kaifang.interop.harvest.models import HarvestRun, HarvestSource
 from kaifang.interop.harvest.schemas import SourceIn, SourcePatch
-from kaifang.jobs import enqueue_job
+from kaifang.jobs import Job, enqueue_job
 
 HARVEST_JOB = "harvest.run"
 ACTIVE_RUN_STATUSES = ("queued", "running")
@@ -136,11 +136,23 @@ def list_sources(session: Session, *, actor: Actor) -> list[HarvestSource]:
 
 
 def active_run(session: Session, source_id: int) -> HarvestRun | None:
-    return session.scalars(
+    """The queued or running run of the source, after settling runs whose job already ended."""
+    runs = session.scalars(
         select(HarvestRun).where(
             HarvestRun.source_id == source_id, HarvestRun.status.in_(ACTIVE_RUN_STATUSES)
         )
-    ).first()
+    ).all()
+    return next((run for run in runs if not _settled_orphan(session, run)), None)
+
+
+def _settled_orphan(session: Session, run: HarvestRun) -> bool:
+    """Fail a run whose job ended without finishing it (a worker died); True when it was one."""
+    job = session.get(Job, run.job_id) if run.job_id is not None else None
+    if job is None or not job.status.is_final:
+        return False
+    run.status, run.finished_at = "failed", job.finished_at or utcnow()
+    run.error = job.error or "任务中断 (the job ended without finishing the run)"
+    return True
 
 
 def _new_run(
@@ -163,14 +175,9 @@ def _new_run(
     session.flush()
     # The handler must be registered wherever runs are queued (tasks imports this module).
     importlib.import_module("kaifang.interop.harvest.tasks")
-    key = f"harvest:{source.id}:{period_key}" if period_key else None
-    job = enqueue_job(
-        session,
-        kind=HARVEST_JOB,
-        payload={"run_id": run.id},
-        idempotency_key=key,
-        created_by=created_by,
-    )
+    # No job idempotency key: the unique (source, period) of runs is what prevents a double
+    # run, and a key would outlive a deleted source whose id SQLite may hand out again.
+    job = enqueue_job(session, kind=HARVEST_JOB, payload={"run_id": run.id}, created_by=created_by)
     run.job_id = job.id
     return run
 
