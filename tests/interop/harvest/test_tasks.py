@@ -82,6 +82,13 @@ def _rename_at_source(remote: SourceInstance, dataset_id: int, title: str) -> No
         dataset.title = title
 
 
+def _set_status_at_source(remote: SourceInstance, dataset_id: int, status: str) -> None:
+    with remote.runtime.db.unit_of_work() as session:
+        dataset = session.get(Dataset, dataset_id)
+        assert dataset is not None
+        dataset.status = status
+
+
 @pytest.mark.parametrize("kind,path", [("ckan", ""), ("dcat", "/catalog.ttl")])
 def test_harvest_creates_then_skips_updates_and_deletes(
     db: Database, settings: Settings, remote: SourceInstance, kind: str, path: str
@@ -116,6 +123,12 @@ def test_harvest_creates_then_skips_updates_and_deletes(
     assert len(after) == 3
     assert after["企业登记信息"].status == "withdrawn"
     assert "jiaojiang" in after["企业登记信息"].withdrawn_reason
+
+    _set_status_at_source(remote, remote.dataset_ids[2], "published")
+    fifth = _run(db, settings, source_id)
+    assert _counts(fifth) == (0, 1, 2, 0, 0)
+    restored = {d.title: d for d in _harvested(db, source_id)}["企业登记信息"]
+    assert (restored.status, restored.withdrawn_reason) == ("published", "")
 
 
 def test_ckan_harvest_keeps_links_and_catalogue_fields(
