@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from kaifang.audit import service as audit_service
@@ -80,6 +80,31 @@ class Outcome:
         if self.notes:
             out["notes"] = self.notes
         return out
+
+
+def unchanged_links(session: Session, source_id: int) -> dict[tuple[str, str], int]:
+    """(guid, content hash) → dataset id of the source's active links, read in one query."""
+    rows = session.execute(
+        select(HarvestRecord.guid, HarvestRecord.content_hash, HarvestRecord.dataset_id).where(
+            HarvestRecord.source_id == source_id, HarvestRecord.state == "active"
+        )
+    )
+    return {(guid, digest): dataset_id for guid, digest, dataset_id in rows}
+
+
+def touch_links(session: Session, source_id: int, guids: list[str]) -> None:
+    """Record that these links were seen unchanged in this run, in one statement."""
+    now = utcnow()
+    for start in range(0, len(guids), 500):  # stays under SQLite's bound-parameter limit
+        session.execute(
+            update(HarvestRecord)
+            .where(
+                HarvestRecord.source_id == source_id,
+                HarvestRecord.guid.in_(guids[start : start + 500]),
+            )
+            .values(last_harvested_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def find_link(session: Session, source_id: int, record: HarvestedDataset) -> HarvestRecord | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from kaifang.audit import service as audit_service
 from kaifang.auth import service as auth_service
@@ -205,8 +205,10 @@ def list_runs(
     session: Session, *, actor: Actor, source_id: int | None = None, limit: int = 50
 ) -> list[HarvestRun]:
     """The newest runs the actor may read, of one source or of all."""
-    stmt = select(HarvestRun, HarvestSource).join(
-        HarvestSource, HarvestSource.id == HarvestRun.source_id
+    stmt = (
+        select(HarvestRun, HarvestSource)
+        .join(HarvestSource, HarvestSource.id == HarvestRun.source_id)
+        .options(defer(HarvestRun.report))  # reports can be long; lists show counts only
     )
     if source_id is not None:
         stmt = stmt.where(HarvestRun.source_id == source_id)

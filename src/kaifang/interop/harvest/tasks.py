@@ -17,10 +17,17 @@ from sqlalchemy import func, select
 from kaifang.db import Database, utcnow
 from kaifang.errors import DomainError, NotFound
 from kaifang.interop.harvest import from_ckan, from_dcat
-from kaifang.interop.harvest.apply import Outcome, SourceSnapshot, apply_record, withdraw_missing
+from kaifang.interop.harvest.apply import (
+    Outcome,
+    SourceSnapshot,
+    apply_record,
+    touch_links,
+    unchanged_links,
+    withdraw_missing,
+)
 from kaifang.interop.harvest.fetching import HarvestSourceError, make_fetcher
 from kaifang.interop.harvest.models import HarvestRecord, HarvestRun, HarvestSource
-from kaifang.interop.harvest.records import FailedRecord, Mapped
+from kaifang.interop.harvest.records import FailedRecord, HarvestedDataset, Mapped
 from kaifang.interop.harvest.service import HARVEST_JOB, enqueue_due
 from kaifang.jobs import JobContext, JobLeaseLost, register
 from kaifang.jobs.registry import registry
@@ -131,15 +138,29 @@ def _seen_keys(records: list[Mapped]) -> set[str]:
 def _apply_all(
     ctx: JobContext, source: SourceSnapshot, run_id: int, records: list[Mapped]
 ) -> dict[str, Any]:
+    with ctx.db.session() as session:
+        unchanged = unchanged_links(session, source.id)
     outcomes: list[Outcome] = []
     for position, record in enumerate(records, 1):
-        outcomes.append(_apply_one(ctx, source, record))
+        outcomes.append(_skip_unchanged(unchanged, record) or _apply_one(ctx, source, record))
         if position % 25 == 0:
             done = f"已处理 {position}/{len(records)} (applied)"
             ctx.progress(40.0 + 55.0 * position / len(records), done)
+    seen = [r.guid for r in records if isinstance(r, HarvestedDataset)]
     with ctx.db.unit_of_work() as session:
+        touch_links(session, source.id, seen)
         outcomes += withdraw_missing(session, source=source, seen=_seen_keys(records))
     return _finish(ctx.db, run_id, outcomes)
+
+
+def _skip_unchanged(unchanged: dict[tuple[str, str], int], record: Mapped) -> Outcome | None:
+    """Unchanged records need no transaction of their own (most records of most runs)."""
+    if isinstance(record, FailedRecord):
+        return None
+    dataset_id = unchanged.get((record.guid, record.content_hash()))
+    if dataset_id is None:
+        return None
+    return Outcome("unchanged", record.stable_key or record.guid, record.title, dataset_id)
 
 
 def _finish(db: Database, run_id: int, outcomes: list[Outcome]) -> dict[str, Any]:
