@@ -19,6 +19,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "quality": ["bench/catalog/bench_quality.py"],
     "privacy": ["bench/privacy/run_detection.py"],
     "fingerprint": ["bench/privacy/run_fingerprint.py"],
+    "harvest": ["bench/harvest/bench_harvest.py"],
 }
 
 

@@ -13,7 +13,12 @@ from kaifang.search import service as search_service
 log = logging.getLogger("kaifang")
 
 # Modules whose import registers job handlers; web processes and workers import the same set.
-TASK_MODULES = ("kaifang.ingest.tasks", "kaifang.access.tasks", "kaifang.search.tasks")
+TASK_MODULES = (
+    "kaifang.ingest.tasks",
+    "kaifang.access.tasks",
+    "kaifang.search.tasks",
+    "kaifang.interop.harvest.tasks",
+)
 
 
 def _import_tasks() -> None:

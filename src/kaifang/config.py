@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     query_time_budget_ms: int = 1000
     sqlite_busy_timeout_ms: int = 5000
 
+    harvest_trusted_hosts: list[str] = Field(default_factory=list)
+    harvest_max_page_bytes: int = 20 * 1024 * 1024
+
     @model_validator(mode="after")
     def _refuse_insecure_secrets(self) -> Settings:
         if self.env == "production":

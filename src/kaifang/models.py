@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "kaifang.search.models",
     "kaifang.governance.models",
     "kaifang.access.models",
+    "kaifang.interop.harvest.models",
 )
 
 

@@ -160,6 +160,10 @@ POLICY: dict[str, dict[str, Rule]] = {
         "admin": in_region,
         "auditor": in_region,
     },
+    # Harvesting other catalogues into ours
+    "harvest.read": {"reviewer": in_region, "admin": in_region, "auditor": in_region},
+    "harvest.manage": {"reviewer": in_region, "admin": in_region},
+    "harvest.run": {"reviewer": in_region, "admin": in_region},
     # Jobs
     "job.read": {
         "officer": either(owner, own_org),

@@ -9,6 +9,7 @@ from kaifang.cli.audit import audit_app
 from kaifang.cli.db import db_app
 from kaifang.cli.demo import demo_app
 from kaifang.cli.governance import governance_app
+from kaifang.cli.harvest import harvest_app
 from kaifang.cli.privacy import privacy_app
 from kaifang.cli.search import search_app
 from kaifang.cli.serve import serve, worker
@@ -28,6 +29,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(search_app, name="search")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(governance_app)
+app.add_typer(harvest_app, name="harvest")
 
 if __name__ == "__main__":
     app()

@@ -241,17 +241,21 @@ def fetch_url(
     allowed_ports: Collection[int] | None = DEFAULT_PORTS,
     resolver: Resolver | None = None,
     ssl_context: ssl.SSLContext | None = None,
+    trusted_hosts: Collection[str] = (),
 ) -> FetchResult:
     """Download ``url`` into a new file under ``dest_dir``; raises InvalidInput, BadRequest, TooLarge.
 
     ``allow_private`` must stay False for the public internet; pass True (tests) or a list of
-    networks (an intranet deployment's sources) explicitly.
+    networks (an intranet deployment's sources) explicitly. ``trusted_hosts`` (``host`` or
+    ``host:port``, set by an administrator) may resolve to private or loopback addresses and
+    use their given port; every other host of every hop keeps the normal checks.
     """
     deadline = time.monotonic() + timeout_seconds
     current, redirects = url, list[str]()
     for _hop in range(max_redirects + 1):
+        hop_private, hop_ports = _hop_rules(current, allow_private, allowed_ports, trusted_hosts)
         target = validate_url(
-            current, allow_private=allow_private, allowed_ports=allowed_ports, resolver=resolver
+            current, allow_private=hop_private, allowed_ports=hop_ports, resolver=resolver
         )
         outcome = _request(target, deadline, connect_timeout, max_bytes, dest_dir, ssl_context)
         if isinstance(outcome, FetchResult):
@@ -259,6 +263,37 @@ def fetch_url(
         current = urljoin(str(target.url), outcome)
         redirects.append(current)
     raise bad_request(f"重定向超过 {max_redirects} 次", f"more than {max_redirects} redirects")
+
+
+def _host_port(url: str) -> tuple[str, int | None] | None:
+    """Lower-cased host and explicit port of ``url`` (or ``//host:port``); None when malformed."""
+    try:
+        parts = urlsplit(url.strip() if "//" in url else f"//{url.strip()}")
+        return (parts.hostname or "").rstrip(".").lower(), parts.port
+    except ValueError:
+        return None
+
+
+def _hop_rules(
+    url: str,
+    allow_private: netpolicy.AllowPrivate,
+    allowed_ports: Collection[int] | None,
+    trusted_hosts: Collection[str],
+) -> tuple[netpolicy.AllowPrivate, Collection[int] | None]:
+    """The address and port rules for one hop: relaxed only for an exactly trusted host."""
+    hop = _host_port(url) if trusted_hosts else None
+    if hop is None or not hop[0]:
+        return allow_private, allowed_ports
+    scheme_port = 443 if url.strip().lower().startswith("https:") else 80
+    host, port = hop[0], hop[1] or scheme_port
+    for entry in trusted_hosts:
+        trusted = _host_port(entry)
+        if trusted is None or trusted[0] != host or trusted[1] not in (None, port):
+            continue
+        if trusted[1] is None or allowed_ports is None:
+            return True, allowed_ports  # a host named without a port keeps the port rules
+        return True, {*allowed_ports, port}
+    return allow_private, allowed_ports
 
 
 def _timeout(deadline: float, connect_timeout: float) -> httpx.Timeout:

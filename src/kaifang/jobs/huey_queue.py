@@ -73,3 +73,5 @@ class HueyJobQueue:
 
     def _sweep_expired_leases(self) -> None:
         recover_stale_jobs(self.db, self, include_queued=False)
+        # Periodic checks (e.g. due harvests) only enqueue jobs, so they share this minute tick.
+        self.registry.run_periodic(self.db)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kaifang.db import Database
 from kaifang.errors import InvalidInput
 from kaifang.jobs.context import JobContext
 
 Handler = Callable[[JobContext, dict[str, Any]], dict[str, Any] | None]
+PeriodicCheck = Callable[[Database], None]
 
 MAX_BACKOFF_SECONDS = 600.0
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class JobRegistry:
 
     def __init__(self) -> None:
         self._definitions: dict[str, JobDefinition] = {}
+        self._periodic: dict[str, PeriodicCheck] = {}
 
     def register(
         self,
@@ -80,6 +85,27 @@ class JobRegistry:
     def kinds(self) -> list[str]:
         """Every registered kind, sorted."""
         return sorted(self._definitions)
+
+    def periodic(self, name: str) -> Callable[[PeriodicCheck], PeriodicCheck]:
+        """Decorator registering ``fn(db)``, run by every worker once a minute.
+
+        Several workers run it at the same time, so it must be idempotent (e.g. enqueue with
+        an idempotency key); it should only enqueue jobs, never do long work itself.
+        """
+
+        def decorator(check: PeriodicCheck) -> PeriodicCheck:
+            self._periodic[name] = check
+            return check
+
+        return decorator
+
+    def run_periodic(self, db: Database) -> None:
+        """Run every periodic check; one failing is logged and does not stop the others."""
+        for name, check in sorted(self._periodic.items()):
+            try:
+                check(db)
+            except Exception:
+                logger.exception("periodic check %s failed", name)
 
 
 def _qualname(handler: Handler) -> str:

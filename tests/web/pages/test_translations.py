@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from kaifang.web import i18n
-from kaifang.web.pages import presenters, review, workbench
+from kaifang.web.pages import harvest, presenters, review, workbench
 from tests import factories
 from tests.web.pages.conftest import Cast
 from tests.web.pages.pagetools import get, sign_in
@@ -51,6 +51,11 @@ def _msgids() -> set[str]:
         presenters.EVENT_MSGIDS,
         workbench.NOTICES,
         review.DONE,
+        harvest.NOTICES,
+        harvest.KIND_MSGIDS,
+        harvest.SCHEDULE_MSGIDS,
+        harvest.RUN_STATUS_MSGIDS,
+        harvest.ACTION_MSGIDS,
     ):
         found |= set(table.values())
     found |= {c.msgid for c in presenters.CHECKS}

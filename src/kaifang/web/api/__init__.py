@@ -17,6 +17,7 @@ def api_routers() -> list[APIRouter]:
         data_load,
         dcat,
         governance,
+        harvest,
         health,
         search,
         tenancy,
@@ -35,4 +36,5 @@ def api_routers() -> list[APIRouter]:
         governance.router,
         ckan.router,
         dcat.router,
+        harvest.router,
     ]

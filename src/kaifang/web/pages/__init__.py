@@ -14,6 +14,7 @@ def page_routers() -> list[APIRouter]:
         datasets,
         developer,
         directory,
+        harvest,
         home,
         register,
         review,
@@ -35,6 +36,7 @@ def page_routers() -> list[APIRouter]:
         workbench_data.router,
         review.router,
         admin.router,
+        harvest.router,
         workbench.router,
         access.router,
     ]
