@@ -17,7 +17,8 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, SKOS
 from rdflib.term import Node
 
-from kaifang.interop.dcat import ACCESS_RIGHTS, FREQUENCIES, KNOWN_LICENCES
+from kaifang.catalog.quality import STANDARD_LICENCES
+from kaifang.interop.dcat import ACCESS_RIGHTS, FREQUENCIES
 from kaifang.interop.harvest.fetching import Document, Fetch, HarvestSourceError
 from kaifang.interop.harvest.records import (
     HarvestedDataset,
@@ -33,7 +34,7 @@ LOCN = Namespace("http://www.w3.org/ns/locn#")
 MAX_PAGES = 10_000
 FREQUENCY_CODES = {v: k for k, v in FREQUENCIES.items()}
 ACCESS_CODES = {v: k for k, v in ACCESS_RIGHTS.items()}
-LICENCE_CODES = {v: k for k, v in KNOWN_LICENCES.items()}
+LICENCE_CODES = {v: k for k, v in STANDARD_LICENCES.items()}
 Progress = Callable[[int, int], None]
 
 
