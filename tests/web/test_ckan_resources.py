@@ -126,16 +126,36 @@ def test_group_package_show_and_package_revise(client: TestClient, session: Sess
     assert nested.status_code == 409
 
 
-ISSUE_READS = (
-    "status_show site_read package_list package_show package_search resource_show "
-    "organization_list organization_show group_list group_show group_package_show tag_list "
-    "license_list current_package_list_with_resources recently_changed_packages_activity_list "
-    "datastore_search datastore_info"
-).split()
-ISSUE_WRITES = (
-    "package_create package_update package_patch package_revise package_delete resource_create "
-    "resource_update resource_patch resource_delete"
-).split()
+ISSUE_READS = [
+    "status_show",
+    "site_read",
+    "package_list",
+    "package_show",
+    "package_search",
+    "resource_show",
+    "organization_list",
+    "organization_show",
+    "group_list",
+    "group_show",
+    "group_package_show",
+    "tag_list",
+    "license_list",
+    "current_package_list_with_resources",
+    "recently_changed_packages_activity_list",
+    "datastore_search",
+    "datastore_info",
+]
+ISSUE_WRITES = [
+    "package_create",
+    "package_update",
+    "package_patch",
+    "package_revise",
+    "package_delete",
+    "resource_create",
+    "resource_update",
+    "resource_patch",
+    "resource_delete",
+]
 
 
 def test_every_action_of_the_contract_is_served(client: TestClient, session: Session) -> None:
