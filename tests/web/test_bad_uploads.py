@@ -178,18 +178,15 @@ def server() -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(settings: Settings) -> Settings:
     """An intranet deployment that may fetch from 127.0.0.1 only, with tight limits."""
-    return Settings(
-        env="test",
-        data_dir=tmp_path / "data",
-        secret_key="test-secret-" + "x" * 32,
-        queue_backend="memory",
-        storage_backend="local",
-        fetch_allow_networks=["127.0.0.1/32"],
-        fetch_allow_any_port=True,
-        fetch_timeout_seconds=1.0,
-        max_upload_bytes=16 * 1024 * 1024,
+    return settings.model_copy(
+        update={
+            "fetch_allow_networks": ["127.0.0.1/32"],
+            "fetch_allow_any_port": True,
+            "fetch_timeout_seconds": 1.0,
+            "max_upload_bytes": 16 * 1024 * 1024,
+        }
     )
 
 
