@@ -54,22 +54,15 @@ def analyze(
     if not text:
         return []
     doc = normalize(text)
+    to_original = doc.to_original
     candidates: list[Finding] = []
     for detector in detectors:
+        kind = detector.kind
         for start, end, score in detector.find(doc):
-            if score < threshold:
-                continue
-            original_start, original_end = doc.to_original(start, end)
-            candidates.append(
-                Finding(
-                    detector.kind,
-                    original_start,
-                    original_end,
-                    round(score, 3),
-                    text[original_start:original_end],
-                )
-            )
-    return resolve_overlaps(candidates)
+            if score >= threshold:
+                first, last = to_original(start, end)
+                candidates.append(Finding(kind, first, last, round(score, 3), text[first:last]))
+    return resolve_overlaps(candidates) if len(candidates) > 1 else candidates
 
 
 def resolve_overlaps(findings: list[Finding]) -> list[Finding]:

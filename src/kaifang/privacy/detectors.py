@@ -56,9 +56,12 @@ class _PatternDetector:
 
     def find(self, doc: NormalizedText) -> list[RawSpan]:
         """Return scored spans of this kind in ``doc``'s normalised text."""
-        text = doc.text
+        return self.scan(self.pattern, doc.text)
+
+    def scan(self, pattern: re.Pattern[str], text: str) -> list[RawSpan]:
+        """Return the scored spans of ``pattern``'s matches in ``text``."""
         spans: list[RawSpan] = []
-        for match in self.pattern.finditer(text):
+        for match in pattern.finditer(text):
             score = self.score(match, text)
             if score is not None:
                 spans.append((match.start(), match.end(), score))
@@ -236,14 +239,8 @@ class TravelPermitDetector(_PatternDetector):
     def find(self, doc: NormalizedText) -> list[RawSpan]:
         """Return permit spans; bare digit permits only in texts with a permit word."""
         text = doc.text
-        if "台胞证" not in text and "通行证" not in text:  # the bare words
-            return super().find(doc)
-        spans: list[RawSpan] = []
-        for match in self.bare_pattern.finditer(text):
-            score = self.score(match, text)
-            if score is not None:
-                spans.append((match.start(), match.end(), score))
-        return spans
+        with_bare = "台胞证" in text or "通行证" in text  # the bare words
+        return self.scan(self.bare_pattern if with_bare else self.pattern, text)
 
     context = _Context(("通行证", "回乡证", "台胞证", "港澳", "台湾", "往来"))
 
@@ -312,12 +309,9 @@ class IPDetector(_PatternDetector):
 
     def find(self, doc: NormalizedText) -> list[RawSpan]:
         """Return IPv4 spans when the text has a dot, and IPv6 spans when it has a colon."""
-        spans = super().find(doc) if "." in doc.text else []
+        spans = self.scan(self.pattern, doc.text) if "." in doc.text else []
         if ":" in doc.text:
-            for match in self.v6_pattern.finditer(doc.text):
-                score = self.score(match, doc.text)
-                if score is not None:
-                    spans.append((match.start(), match.end(), score))
+            spans += self.scan(self.v6_pattern, doc.text)
         return spans
 
     context = _Context(("IP", "ip", "地址", "登录", "访问", "来源"), negative=("版本", "version"))
