@@ -184,3 +184,21 @@ def test_public_exports_are_unmarked_and_trace_finds_no_fingerprint(
     assert not result.found and "no fingerprint" in result.message
     original = _trace(session, runtime, _csv(), tmp_path, "original")
     assert not original.found and original.grant_id is None
+
+
+def test_xlsx_and_json_extracts_are_traced_as_they_were_downloaded(
+    client: TestClient, session: Session, runtime: Runtime, tmp_path: Path
+) -> None:
+    ds_id = _publish_with_conditional_phone(client, session)
+    grant_id = _grant(session, ds_id, "alice")
+    headers = bearer(client, "alice")
+    for fmt in ("xlsx", "json"):
+        response = client.get(f"/api/v1/datasets/{ds_id}/export.{fmt}", headers=headers)
+        assert response.status_code == 200, response.text
+        path = tmp_path / f"leak.{fmt}"
+        path.write_bytes(response.content)
+        result = trace_leak(
+            session, actor=SYSTEM, table=read_table(path), keys=runtime.settings.fingerprint_keys()
+        )
+        assert result.found and result.grant_id == grant_id, (fmt, result.details)
+        assert [e["format"] for e in result.extracts] == ["xlsx", "json"][: len(result.extracts)]
