@@ -10,7 +10,8 @@ import string
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from kaifang import checksums, lexicon
+from kaifang import checksums
+from kaifang.privacy import lexicon
 
 _SURNAMES_WEIGHTED = (
     "王" * 14

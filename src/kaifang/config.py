@@ -26,6 +26,7 @@ class Settings(BaseSettings):
 
     secret_key: SecretStr = SecretStr(INSECURE_SECRET)
     fingerprint_key: SecretStr = SecretStr("")
+    fingerprint_previous_keys: SecretStr = SecretStr("")
     pseudonym_key: SecretStr = SecretStr("")
 
     redis_url: str = ""
@@ -68,7 +69,27 @@ class Settings(BaseSettings):
                 raise ValueError("KAIFANG_SECRET_KEY must be set to a random value in production")
             if len(self.secret_key.get_secret_value()) < 32:
                 raise ValueError("KAIFANG_SECRET_KEY must be at least 32 characters")
+            self._refuse_insecure_fingerprint_key()
         return self
+
+    def _refuse_insecure_fingerprint_key(self) -> None:
+        key = self.fingerprint_key.get_secret_value()
+        if len(key) < 32 or key in (INSECURE_SECRET, self.secret_key.get_secret_value()):
+            raise ValueError(
+                "KAIFANG_FINGERPRINT_KEY must be set in production: at least 32 random "
+                "characters, different from KAIFANG_SECRET_KEY"
+            )
+
+    def fingerprint_keys(self) -> list[bytes]:
+        """Fingerprint keys, current first: new extracts use it, tracing tries them all.
+
+        Outside production an unset key is derived from the secret key (development only).
+        """
+        current = self.fingerprint_key.get_secret_value()
+        keys = [current.encode() if current else self.derived_key("fingerprint")]
+        previous = self.fingerprint_previous_keys.get_secret_value()
+        keys += [k.strip().encode() for k in previous.split(",") if k.strip()]
+        return keys
 
     @property
     def resolved_database_url(self) -> str:

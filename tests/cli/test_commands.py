@@ -6,6 +6,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -85,3 +86,66 @@ def test_privacy_scan_prints_json_findings(data_dir: Path, tmp_path: Path) -> No
         "suggested_masking",
         "evidence",
     }
+
+
+def _world_in_cli_database() -> Any:
+    """A published dataset with a grant in the command's own database."""
+    from kaifang.access import agreements
+    from kaifang.catalog.vocabularies import seed_vocabularies
+    from tests import factories
+    from tests.access.conftest import COUNTY, ITEMS, World
+
+    with common.runtime().db.unit_of_work() as session:
+        seed_vocabularies(session)
+        provider = factories.organization(session, region_code=COUNTY)
+        actors = {
+            role: factories.actor(session, role=role, org=provider if role == "officer" else None)
+            for role in ("officer", "user", "admin", "auditor")
+        }
+        world = World(
+            provider=provider,
+            other_org=provider,
+            officer=actors["officer"],
+            other_officer=actors["officer"],
+            reviewer=factories.actor(session, role="reviewer", region_code="3310"),
+            applicant=actors["user"],
+            stranger=actors["user"],
+            admin=actors["admin"],
+            auditor=actors["auditor"],
+            dataset=factories.published_dataset(session, org=provider, items=ITEMS),
+            agreement_id=agreements.seed_default_agreement(session).id,
+        )
+        session.flush()
+        return world
+
+
+def test_privacy_trace_names_the_recipient_or_says_no_fingerprint(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    import random
+
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from tests.access.helpers import approved
+    from tests.access.test_extracts import issue_and_mark
+    from tests.privacy.test_fingerprint import attack, make_table
+
+    world = _world_in_cli_database()
+    table = make_table(random.Random(6), rows=1000)
+    key = common.runtime().settings.fingerprint_keys()[0]
+    with common.runtime().db.unit_of_work() as session:
+        _app, grant = approved(session, world)
+        marked = issue_and_mark(session, grant, world.applicant, table, key=key)
+    leaked, clean = tmp_path / "leaked.parquet", tmp_path / "clean.csv"
+    pq.write_table(attack(marked, random.Random(7)), leaked)
+    pacsv.write_csv(table, clean)
+
+    code, out = _run("privacy", "trace", str(leaked), "--format", "json")
+    body = json.loads(out)
+    assert code == 0 and body["found"] and body["grant_id"] == grant.id
+    assert body["recipient"]["user_id"] == world.applicant.user_id
+    code, out = _run("privacy", "trace", str(leaked))
+    assert code == 0 and f"grant {grant.id}" in out and world.applicant.username in out
+    code, out = _run("privacy", "trace", str(clean))
+    assert code == 1 and "no fingerprint found" in out

@@ -20,4 +20,27 @@ def test_production_refuses_insecure_secret() -> None:
 
     with pytest.raises(ValueError):
         Settings(env="production")
-    assert Settings(env="production", secret_key="k" * 40).env == "production"
+    production = Settings(env="production", secret_key="k" * 40, fingerprint_key="f" * 40)
+    assert production.env == "production"
+
+
+def test_production_refuses_a_missing_or_reused_fingerprint_key() -> None:
+    import pytest
+
+    for key in ("", "short", "k" * 40):
+        with pytest.raises(ValueError, match="FINGERPRINT"):
+            Settings(env="production", secret_key="k" * 40, fingerprint_key=key)
+    settings = Settings(
+        env="production",
+        secret_key="k" * 40,
+        fingerprint_key="f" * 40,
+        fingerprint_previous_keys="old-key-0123456789abcdef, older-key-0123456789",
+    )
+    assert settings.fingerprint_keys() == [
+        b"f" * 40,
+        b"old-key-0123456789abcdef",
+        b"older-key-0123456789",
+    ]
+    assert Settings(env="test").fingerprint_keys()[0] == Settings(env="test").derived_key(
+        "fingerprint"
+    )

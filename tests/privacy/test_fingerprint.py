@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 
 import pyarrow as pa
 import pytest
 
 from kaifang import checksums
 from kaifang.errors import InvalidInput
-from kaifang.privacy.fingerprint import detect, embed, plan_fingerprint
+from kaifang.privacy.fingerprint import (
+    detect,
+    embed,
+    embed_batch,
+    plan_extract,
+    plan_fingerprint,
+)
 
 KEY = b"fingerprint-test-key-0123456789ab"
 CANDIDATES = range(1, 201)
@@ -120,3 +127,26 @@ def test_too_small_a_leak_says_nothing() -> None:
     table = make_table(random.Random(5), rows=20)
     result = detect(embed(table, key=KEY, recipient_id=1), key=KEY, candidates=CANDIDATES)
     assert result.recipient_id is None and result.details["reason"]
+
+
+def test_batches_marked_with_one_plan_equal_the_whole_table_marked() -> None:
+    table = make_table(random.Random(9), rows=1000)
+    plan = plan_extract(table.slice(0, 300))
+    assert plan is not None and plan.key_column == "编号"
+    batches = [embed_batch(b, plan, key=KEY, recipient_id=8) for b in table.to_batches(300)]
+    assert pa.Table.from_batches(batches) == embed(table, key=KEY, recipient_id=8)
+    assert plan_extract(pa.table({"名称": ["甲", "乙"]})) is None
+
+
+def test_decimal_columns_carry_the_mark_and_keep_their_type() -> None:
+    rng = random.Random(12)
+    table = make_table(rng, rows=1000)
+    amounts = [Decimal(f"{rng.uniform(1000, 90000):.2f}") for _ in range(1000)]
+    table = table.append_column("补助金额", pa.array(amounts, pa.decimal128(18, 2)))
+    marked = embed(table, key=KEY, recipient_id=3, columns=["补助金额"])
+    assert marked.schema == table.schema
+    moved = [abs(a - b) for a, b in zip(amounts, marked["补助金额"].to_pylist(), strict=True)]
+    assert max(moved) == Decimal("0.01") and 0 < sum(m > 0 for m in moved) < 1000
+    leaked = attack(marked, rng)
+    found = detect(leaked, key=KEY, candidates=CANDIDATES, columns=["补助金额"])
+    assert found.recipient_id == 3

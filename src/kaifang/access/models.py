@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     ForeignKey,
     Integer,
@@ -247,6 +248,32 @@ class CallLog(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+class IssuedExtract(Base):
+    """One file extract released under a grant, with the fingerprint it carries (leak tracing).
+
+    ``recipient_code`` is the fingerprint's identity (grant and receiving user); ``key_id``
+    names the fingerprint key used, so tracing still works after the key is rotated.
+    """
+
+    __tablename__ = "access_issued_extracts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(
+        ForeignKey("access_grants.id", ondelete="CASCADE"), index=True
+    )
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"), index=True)
+    resource_id: Mapped[int] = mapped_column(Integer)
+    version_number: Mapped[int] = mapped_column(Integer)
+    recipient_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    recipient_organization_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    recipient_code: Mapped[int] = mapped_column(BigInteger, index=True)
+    key_id: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str] = mapped_column(String(20))
+    marked: Mapped[bool] = mapped_column(Boolean, default=False)
+    marked_columns: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 ACCESS_TABLES: tuple[Any, ...] = tuple(
     model.__table__  # type: ignore[attr-defined]
     for model in (
@@ -260,5 +287,6 @@ ACCESS_TABLES: tuple[Any, ...] = tuple(
         UsageReport,
         ApiKey,
         CallLog,
+        IssuedExtract,
     )
 )

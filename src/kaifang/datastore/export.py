@@ -35,7 +35,10 @@ from kaifang.datastore.render_xlsx import render_xlsx
 from kaifang.datastore.rendering import ExportTable, GeoSpec
 from kaifang.errors import BadRequest
 
-DEFAULT_BATCH_ROWS = 16_384  # ~5 MB of rows: flat memory, kernels still amortised
+DEFAULT_BATCH_ROWS = 16_384
+BatchTransform = Callable[
+    [pa.RecordBatch], pa.RecordBatch
+]  # ~5 MB of rows: flat memory, kernels still amortised
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ def stream_export(
     batch_rows: int = DEFAULT_BATCH_ROWS,
     ignore: Collection[str] = (),
     limit: int | None = None,
+    mark: BatchTransform | None = None,
 ) -> Iterator[bytes]:
     """Validate the request now (BadRequest before any byte is sent) and return the stream.
 
@@ -112,6 +116,7 @@ def stream_export(
 
     Rows come in table order unless ``_sort``/``_sort_desc`` is given; hidden columns are
     absent, the row filter applies and masked values are masked, as in :func:`run_query`.
+    ``mark`` (e.g. a recipient's fingerprint) is applied to every batch after masking.
     """
     exporter = get_exporter(fmt)
     q = compile_query(columns, params, access, ignore=ignore, fulltext=fulltext_parts(source))
@@ -125,7 +130,7 @@ def stream_export(
     sql = f"SELECT {select_list(fetch)} FROM data WHERE {q.where.sql} {ordering}"
     if limit is not None:
         sql += f" LIMIT {max(int(limit), 0)}"
-    return _stream(source, sql, q.where.params, access, exporter, q.output, geo, batch_rows)
+    return _stream(source, sql, q.where.params, access, exporter, q.output, geo, batch_rows, mark)
 
 
 def _stream(
@@ -137,18 +142,22 @@ def _stream(
     properties: list[str],
     geo: GeoSpec | None,
     batch_rows: int,
+    mark: BatchTransform | None,
 ) -> Iterator[bytes]:
     with source.cursor() as cur:
         reader = cur.sql(sql, params=params).to_arrow_reader(batch_rows)
         schema = access.mask_table(pa.RecordBatch.from_pylist([], schema=reader.schema)).schema
-        table = ExportTable(schema, _masked(reader, access), properties, geo)
+        table = ExportTable(schema, _masked(reader, access, mark), properties, geo)
         yield from exporter.render(table)
 
 
-def _masked(reader: pa.RecordBatchReader, access: DataAccess) -> Iterator[pa.RecordBatch]:
+def _masked(
+    reader: pa.RecordBatchReader, access: DataAccess, mark: BatchTransform | None
+) -> Iterator[pa.RecordBatch]:
     try:
         for batch in reader:
-            yield access.mask_table(batch)
+            masked = access.mask_table(batch)
+            yield mark(masked) if mark is not None else masked
     except (OSError, duckdb.Error) as exc:
         raise BadRequest("the export was interrupted") from exc
 

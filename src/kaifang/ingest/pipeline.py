@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from kaifang.errors import DomainError
 from kaifang.ingest.casts import quote_literal
@@ -95,6 +97,16 @@ def ingest_file(path: Path, *, filename: str, options: IngestOptions) -> IngestR
     result["source_sha256"] = source_hash.value()
     options.progress(result["rows"], 100.0)
     return IngestResult(**result)
+
+
+def read_table(path: Path, *, sheet: str | None = None) -> pa.Table:
+    """Read any supported file into a typed table, as an upload would be; raises as ``ingest_file``."""
+    with tempfile.TemporaryDirectory(prefix="kf-read-") as tmp:
+        options = IngestOptions(
+            output_path=Path(tmp) / "read.parquet", work_dir=Path(tmp), sheet=sheet
+        )
+        result = ingest_file(path, filename=path.name, options=options)
+        return pq.read_table(result.parquet_path)
 
 
 def list_choices(path: Path, *, filename: str, options: IngestOptions) -> dict[str, Any]:

@@ -56,9 +56,12 @@ class _PatternDetector:
 
     def find(self, doc: NormalizedText) -> list[RawSpan]:
         """Return scored spans of this kind in ``doc``'s normalised text."""
-        text = doc.text
+        return self.scan(self.pattern, doc.text)
+
+    def scan(self, pattern: re.Pattern[str], text: str) -> list[RawSpan]:
+        """Return the scored spans of ``pattern``'s matches in ``text``."""
         spans: list[RawSpan] = []
-        for match in self.pattern.finditer(text):
+        for match in pattern.finditer(text):
             score = self.score(match, text)
             if score is not None:
                 spans.append((match.start(), match.end(), score))
@@ -124,8 +127,10 @@ class LandlineDetector(_PatternDetector):
     """Fixed-line numbers with an area code: ``0576-88123456``, ``(010)12345678``."""
 
     kind = "landline"
+    # Starts with the literal "(" or "0" (not a lookbehind) so the engine skips ahead fast.
     pattern = re.compile(
-        _B + r"(?:\(?0(?:10|2[0-9])\)?[ -]?[2-9][0-9]{7}|\(?0[3-9][0-9]{2}\)?[ -]?[2-9][0-9]{6,7})"
+        r"(?:\((?<![0-9A-Za-z]\()0|0(?<![0-9A-Za-z]0))"
+        r"(?:(?:10|2[0-9])\)?[ -]?[2-9][0-9]{7}|[3-9][0-9]{2}\)?[ -]?[2-9][0-9]{6,7})"
         r"(?:(?:-|转|ext\.?)[0-9]{1,5})?" + _E
     )
     context = _Context(("电话", "座机", "传真", "联系", "Tel", "tel", "TEL", "办公"))
@@ -203,8 +208,9 @@ class PassportDetector(_PatternDetector):
 
     kind = "passport"
     pattern = re.compile(
-        _B
-        + r"(?:(?P<ordinary>E[0-9A-HJ-NP-Z][0-9]{7}|G[0-9]{8})|(?P<official>[PSD][0-9]{7,8}))"
+        _lead("[EGPSD]")
+        + r"(?:(?P<ordinary>(?<=E)[0-9A-HJ-NP-Z][0-9]{7}|(?<=G)[0-9]{8})"
+        + r"|(?P<official>(?<=[PSD])[0-9]{7,8}))"
         + _E
     )
     context = _Context(("护照", "passport", "Passport", "PASSPORT"))
@@ -218,18 +224,31 @@ class TravelPermitDetector(_PatternDetector):
     """Hong Kong, Macau and Taiwan travel permits (往来港澳/台湾通行证, 回乡证, 台胞证)."""
 
     kind = "travel_permit"
-    pattern = re.compile(
-        _B
-        + r"(?:(?P<hm>[HM][0-9]{8}(?:[0-9]{2})?)|(?P<other>[CW][0-9A-HJ-NP-Z][0-9]{7}|[LT][0-9]{8})"
-        r"|(?P<bare>[0-9]{8}(?:[0-9]{2})?))" + _E
+    _LETTERED = (
+        r"(?P<hm>(?<=[HM])[0-9]{8}(?:[0-9]{2})?)"
+        r"|(?P<other>(?<=[CW])[0-9A-HJ-NP-Z][0-9]{7}|(?<=[LT])[0-9]{8})"
     )
+    pattern = re.compile(_lead("[HMCWLT]") + f"(?:{_LETTERED})" + _E)
+    # Bare digits count only after a permit word, so without one in the text the cheaper
+    # lettered pattern finds exactly the same.
+    bare_pattern = re.compile(
+        _lead("[HMCWLT0-9]") + f"(?:{_LETTERED}|(?P<bare>(?<=[0-9])[0-9]{{7}}(?:[0-9]{{2}})?))" + _E
+    )
+    bare_words = ("台胞证", "通行证")
+
+    def find(self, doc: NormalizedText) -> list[RawSpan]:
+        """Return permit spans; bare digit permits only in texts with a permit word."""
+        text = doc.text
+        with_bare = "台胞证" in text or "通行证" in text  # the bare words
+        return self.scan(self.bare_pattern if with_bare else self.pattern, text)
+
     context = _Context(("通行证", "回乡证", "台胞证", "港澳", "台湾", "往来"))
 
     def score(self, match: re.Match[str], text: str) -> float | None:
         """H/M permits score 0.55, C/W/L/T 0.5; bare digits only after a permit word."""
         kind = match.lastgroup
         if kind == "bare":
-            return 0.85 if has_context(text, *match.span(), ("台胞证", "通行证")) else None
+            return 0.85 if has_context(text, *match.span(), self.bare_words) else None
         return self.adjust(0.55 if kind == "hm" else 0.5, match, text)
 
 
@@ -289,13 +308,10 @@ class IPDetector(_PatternDetector):
     )
 
     def find(self, doc: NormalizedText) -> list[RawSpan]:
-        """Return IPv4 spans, and IPv6 spans when the text has a colon at all."""
-        spans = super().find(doc)
+        """Return IPv4 spans when the text has a dot, and IPv6 spans when it has a colon."""
+        spans = self.scan(self.pattern, doc.text) if "." in doc.text else []
         if ":" in doc.text:
-            for match in self.v6_pattern.finditer(doc.text):
-                score = self.score(match, doc.text)
-                if score is not None:
-                    spans.append((match.start(), match.end(), score))
+            spans += self.scan(self.v6_pattern, doc.text)
         return spans
 
     context = _Context(("IP", "ip", "地址", "登录", "访问", "来源"), negative=("版本", "version"))

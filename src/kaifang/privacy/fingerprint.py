@@ -32,6 +32,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
@@ -121,7 +122,11 @@ def _is_markable_name(name: str) -> bool:
 
 
 def _is_numeric(data_type: pa.DataType) -> bool:
-    return pa.types.is_integer(data_type) or pa.types.is_floating(data_type)
+    return (
+        pa.types.is_integer(data_type)
+        or pa.types.is_floating(data_type)
+        or pa.types.is_decimal(data_type)
+    )
 
 
 def readable_columns(table: pa.Table) -> list[str]:
@@ -134,17 +139,17 @@ def readable_columns(table: pa.Table) -> list[str]:
 
 
 def _scale(column: pa.ChunkedArray) -> int:
-    """Return the modal number of decimals of a float column (0 for integers)."""
+    """Return the modal number of decimals of a float or decimal column (0 for integers)."""
     if pa.types.is_integer(column.type):
         return 0
     sample = [value for value in column.slice(0, 2000).to_pylist() if value is not None]
     counts: Counter[int] = Counter()
     for value in sample:
-        text = repr(float(value))
+        text = (str(value) if isinstance(value, Decimal) else repr(float(value))).lower()
         if "e" in text or "n" in text:
             counts[_MAX_SCALE] += 1
         else:
-            decimals = text.split(".")[1].rstrip("0")
+            decimals = text.partition(".")[2].rstrip("0")
             counts[min(len(decimals), _MAX_SCALE)] += 1
     return counts.most_common(1)[0][0] if counts else 0
 
@@ -254,6 +259,26 @@ def plan_fingerprint(
     return key_column, marked
 
 
+@dataclass(frozen=True, slots=True)
+class FingerprintPlan:
+    """Which key column and which numeric columns (with their decimal scale) carry marks.
+
+    Fixed once per extract (from its first rows) so a streamed extract is marked batch by
+    batch exactly as the whole table would be.
+    """
+
+    key_column: str | None
+    columns: dict[str, int]
+
+
+def plan_extract(table: pa.Table | pa.RecordBatch) -> FingerprintPlan | None:
+    """Return the plan for marking an extract like ``table``, or None if nothing can carry it."""
+    if isinstance(table, pa.RecordBatch):
+        table = pa.Table.from_batches([table])
+    key_column, marked = plan_fingerprint(table)
+    return FingerprintPlan(key_column, marked) if marked else None
+
+
 def embed(
     table: pa.Table,
     *,
@@ -264,16 +289,30 @@ def embed(
     fraction: float = DEFAULT_FRACTION,
 ) -> pa.Table:
     """Return a copy of ``table`` carrying the recipient's fingerprint; InvalidInput if nothing can carry it."""
-    if not 0.05 <= fraction <= 1.0:
-        raise InvalidInput("fraction must be between 0.05 and 1")
-    cell_key = _cell_key(key)
     chosen_key, marked = plan_fingerprint(table, key_column=key_column, columns=columns)
     if not marked:
         raise InvalidInput("no numeric, non-identifier column can carry a fingerprint")
-    plan = _Plan(chosen_key, marked)
+    plan = FingerprintPlan(chosen_key, marked)
+    return embed_planned(table, plan, key=key, recipient_id=recipient_id, fraction=fraction)
+
+
+def embed_planned(
+    table: pa.Table,
+    plan: FingerprintPlan,
+    *,
+    key: bytes,
+    recipient_id: int,
+    fraction: float = DEFAULT_FRACTION,
+) -> pa.Table:
+    """Return ``table`` with the recipient's marks in the plan's columns (missing ones skipped)."""
+    if not 0.05 <= fraction <= 1.0:
+        raise InvalidInput("fraction must be between 0.05 and 1")
+    cell_key = _cell_key(key)
     bits = _fingerprint_bits(key, recipient_id)
-    row_keys = _row_keys(table, plan, readable_columns(table))
-    for name, scale in marked.items():
+    row_keys = _row_keys(table, _Plan(plan.key_column, plan.columns), readable_columns(table))
+    for name, scale in plan.columns.items():
+        if name not in table.column_names:
+            continue
         column = table.column(name)
         units = _units(column, scale)
         for row, (row_key, value) in enumerate(zip(row_keys, units, strict=True)):
@@ -288,9 +327,25 @@ def embed(
     return table
 
 
+def embed_batch(
+    batch: pa.RecordBatch, plan: FingerprintPlan, *, key: bytes, recipient_id: int
+) -> pa.RecordBatch:
+    """Return one streamed batch of an extract marked according to ``plan``."""
+    if batch.num_rows == 0:
+        return batch
+    marked = embed_planned(pa.Table.from_batches([batch]), plan, key=key, recipient_id=recipient_id)
+    return pa.RecordBatch.from_arrays(
+        [column.combine_chunks() for column in marked.columns], schema=batch.schema
+    )
+
+
 def _from_units(units: list[int | None], data_type: pa.DataType, scale: int) -> pa.Array:
     if pa.types.is_integer(data_type):
         return pa.array(units, data_type)
+    if pa.types.is_decimal(data_type):
+        return pa.array(
+            [None if u is None else Decimal(u).scaleb(-scale) for u in units], data_type
+        )
     divisor = 10**scale
     return pa.array([None if u is None else u / divisor for u in units], data_type)
 

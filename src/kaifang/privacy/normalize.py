@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 # Full-width forms U+FF01..U+FF5E are ASCII shifted by 0xFEE0; the ideographic space and
 # dash look-alikes are folded too. All of these are 1:1, so offsets do not move.
@@ -50,29 +51,47 @@ _OCR_TABLE = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
 # 1-8 digits (an ID may end in X). Compacted only when 10-19 digits in total, which covers
 # mobiles, IDs and bank cards but leaves dates (2020-01-01) and short numbers alone.
 # A dotted form is accepted only as 3.4.4 (mobile-like), so IPs and decimals survive.
-# Each branch starts with a character class (the boundary lookbehind comes after the
-# first character) so the regex engine can skip ahead quickly.
+# The whole pattern starts with one character class, so the regex engine skips straight
+# to candidate characters (a leading alternation of groups would be tried at every
+# position, five times slower); each branch then checks what that first character was.
 _COMPACT = re.compile(
-    r"(?P<cc>\+86[ -]?|0(?<![0-9]0)086[ -]?|\(\+?86\) ?)(?=1[3-9][0-9])"
-    r"|(?P<chain>[0-9](?<![0-9A-Za-z.][0-9])[0-9]{2,7}(?:[ -][0-9]{3,8})*[ -][0-9]{1,8}[Xx]?)"
+    r"[0-9+(](?:(?P<cc>(?<=\+)86[ -]?|(?<=0)(?<![0-9]0)086[ -]?|(?<=\()\+?86\) ?)(?=1[3-9][0-9])"
+    r"|(?P<chain>(?<![0-9A-Za-z.][0-9])(?<=[0-9])[0-9]{2,7}(?:[ -][0-9]{3,8})*[ -][0-9]{1,8}[Xx]?)"
     r"(?![0-9A-Za-z])"
-    r"|(?P<dotted>1(?<![0-9A-Za-z.]1)[3-9][0-9]\.[0-9]{4}\.[0-9]{4})(?![0-9A-Za-z.])"
+    r"|(?P<dotted>(?<=1)(?<![0-9A-Za-z.]1)[3-9][0-9]\.[0-9]{4}\.[0-9]{4})(?![0-9A-Za-z.]))"
 )
 _SEPARATORS = str.maketrans("", "", " -.")
 
 
-@dataclass(frozen=True, slots=True)
-class NormalizedText:
-    """A normalised text plus the breakpoints mapping its offsets to the original."""
+_NO_BREAKPOINTS: tuple[int, ...] = ()
+_NO_OVERRIDES: Mapping[int, int] = MappingProxyType({})
 
-    original: str
-    text: str
-    # Parallel lists: from normalised offset norm_at[i] on, original = orig_at[i] + delta.
-    norm_at: list[int] = field(default_factory=list)
-    orig_at: list[int] = field(default_factory=list)
-    # Where a deleted prefix (+86) precedes a kept character, a span starting there
-    # reaches back to cover the prefix.
-    start_override: dict[int, int] = field(default_factory=dict)
+
+class NormalizedText:
+    """A normalised text plus the breakpoints mapping its offsets to the original.
+
+    A plain slotted class rather than a frozen dataclass: one is built per analysed text,
+    and a frozen dataclass's ``__init__`` costs more than detecting in a short text.
+    """
+
+    __slots__ = ("norm_at", "orig_at", "original", "start_override", "text")
+
+    def __init__(
+        self,
+        original: str,
+        text: str,
+        norm_at: Sequence[int] = _NO_BREAKPOINTS,
+        orig_at: Sequence[int] = _NO_BREAKPOINTS,
+        start_override: Mapping[int, int] = _NO_OVERRIDES,
+    ) -> None:
+        self.original = original
+        self.text = text
+        # Parallel: from normalised offset norm_at[i] on, original = orig_at[i] + delta.
+        self.norm_at = norm_at
+        self.orig_at = orig_at
+        # Where a deleted prefix (+86) precedes a kept character, a span starting there
+        # reaches back to cover the prefix.
+        self.start_override = start_override
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a normalised half-open span to the original string's offsets."""
@@ -93,15 +112,23 @@ class NormalizedText:
 
 def fold_width(text: str) -> str:
     """Return ``text`` with full-width digits, letters and dashes folded (length kept)."""
-    folded = _FOLDABLE.sub(lambda m: m.group().translate(_WIDTH_TABLE), text)
-    if _OCR_DIGIT.search(folded) is None:
+    folded = text if text.isascii() else _FOLDABLE.sub(_fold_run, text)
+    # Substring tests run at C speed; the OCR regex is tried only when a suspect letter exists.
+    suspect = "O" in folded or "o" in folded or "I" in folded or "l" in folded
+    if not suspect or _OCR_DIGIT.search(folded) is None:
         return folded
     return _OCR_DIGIT.sub(lambda m: m.group().translate(_OCR_TABLE), folded)
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return match.group().translate(_WIDTH_TABLE)
 
 
 def normalize(text: str) -> NormalizedText:
     """Normalise ``text`` for detection; the result maps spans back to ``text``."""
     folded = fold_width(text)
+    if not ("86" in folded or " " in folded or "-" in folded or "." in folded):
+        return NormalizedText(text, folded)  # nothing a compaction could start from
     pieces: list[str] = []
     norm_at: list[int] = []
     orig_at: list[int] = []

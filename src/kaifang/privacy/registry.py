@@ -8,9 +8,8 @@ as a drop-in benchmark peer.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from kaifang.errors import Conflict, InvalidInput
 from kaifang.privacy.normalize import NormalizedText
@@ -37,9 +36,12 @@ KINDS: tuple[str, ...] = (
 RawSpan = tuple[int, int, float]
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One detected value: its kind, half-open span in the ORIGINAL text, score and text."""
+class Finding(NamedTuple):
+    """One detected value: its kind, half-open span in the ORIGINAL text, score and text.
+
+    A named tuple (immutable, hashable) because one is built per detected value and a
+    frozen dataclass costs several times more to construct.
+    """
 
     type: str
     start: int
@@ -82,6 +84,14 @@ class DetectorRegistry:
         try:
             return self._detectors[kind]
         except KeyError:
+            raise InvalidInput(f"no detector for kind {kind!r}", details={"kind": kind}) from None
+
+    def select(self, kinds: Iterable[str]) -> list[Detector]:
+        """Return the detectors for ``kinds`` in that order; InvalidInput on an unknown kind."""
+        try:
+            return [self._detectors[kind] for kind in kinds]
+        except KeyError as exc:
+            kind = exc.args[0]
             raise InvalidInput(f"no detector for kind {kind!r}", details={"kind": kind}) from None
 
     def kinds(self) -> list[str]:

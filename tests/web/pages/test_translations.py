@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from kaifang.web import i18n
-from kaifang.web.pages import harvest, presenters, review, workbench
+from kaifang.web.pages import harvest, presenters, review, workbench, workbench_edit
 from tests import factories
 from tests.web.pages.conftest import Cast
 from tests.web.pages.pagetools import get, sign_in
@@ -50,6 +50,7 @@ def _msgids() -> set[str]:
         presenters.FIELD_MSGIDS,
         presenters.EVENT_MSGIDS,
         workbench.NOTICES,
+        workbench_edit.PRIVACY_NOTICES,
         review.DONE,
         harvest.NOTICES,
         harvest.KIND_MSGIDS,

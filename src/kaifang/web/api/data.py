@@ -15,6 +15,7 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from kaifang.access.calllog import CallRecord
+from kaifang.access.extracts import ExtractMarker, issue_extract, record_marking
 from kaifang.access.masking import MaskerFactory
 from kaifang.access.quotas import charge_grant, quota_remaining
 from kaifang.access.resolve import AccessDecision, resolve_access
@@ -381,6 +382,7 @@ def dataset_export(dataset_id: int, fmt: str, request: Request) -> StreamingResp
         access=access,
         fmt=export_format,
         geo=_geo_spec(version, access),
+        mark=_extract_marker(request, version, export_format),
     )
     _count_download(get_runtime(request), dataset.id)
     _account(request, dataset, 0)
@@ -389,6 +391,32 @@ def dataset_export(dataset_id: int, fmt: str, request: Request) -> StreamingResp
         "x-content-type-options": "nosniff",
     }
     return StreamingResponse(stream, media_type=exporter.media_type, headers=headers)
+
+
+def _extract_marker(request: Request, version: ResourceVersion, fmt: str) -> ExtractMarker | None:
+    """Register an extract released under a grant and return its fingerprint marker."""
+    decision: AccessDecision = request.state.data_decision
+    if decision.grant is None:
+        return None
+    runtime = get_runtime(request)
+    key = runtime.settings.fingerprint_keys()[0]
+    with runtime.db.unit_of_work() as session:
+        extract = issue_extract(
+            session,
+            actor=request.state.actor,
+            grant=session.merge(decision.grant),
+            resource_id=version.resource_id,
+            version_number=version.number,
+            fmt=fmt,
+            key=key,
+        )
+        extract_id, code = extract.id, extract.recipient_code
+
+    def on_plan(columns: list[str]) -> None:
+        with runtime.db.unit_of_work() as session:
+            record_marking(session, extract_id=extract_id, columns=columns)
+
+    return ExtractMarker(key=key, code=code, on_plan=on_plan)
 
 
 def _count_download(runtime: Runtime, dataset_id: int) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from kaifang.auth import service as auth_service
 from kaifang.auth.actor import Actor
-from kaifang.catalog import quality
+from kaifang.catalog import privacy_findings, quality
 from kaifang.catalog import service as catalog_service
 from kaifang.catalog.models import Dataset
 from kaifang.catalog.vocabularies import terms
@@ -49,6 +49,10 @@ MASKING_EXAMPLES = (
     "drop",
     "redact",
 )
+PRIVACY_NOTICES = {
+    "applied": "The suggestion was applied to the data item.",
+    "revision": "The suggestion was kept in the revision; submit it for review to publish it.",
+}
 # Submitted and approved entries are with the reviewers and cannot be edited meanwhile.
 LOCKED_STATUSES = ("submitted", "approved", "withdrawn")
 
@@ -106,7 +110,34 @@ def edit_dataset_page(
     with get_runtime(request).db.unit_of_work(write=False) as session:
         dataset = _editable(session, actor, dataset_id)
         form = form_from_dataset(dataset)
-    return _render_form(request, actor, form, dataset_id, {})
+    notice = PRIVACY_NOTICES.get(request.query_params.get("privacy", ""))
+    return _render_form(request, actor, form, dataset_id, {}, notice=notice)
+
+
+@router.post("/workbench/datasets/{dataset_id}/privacy-suggestion")
+def apply_privacy_suggestion(
+    dataset_id: int,
+    request: Request,
+    column: Annotated[str, Form(max_length=100)],
+    actor: Actor = signed_in_policy("dataset.edit"),
+) -> Response:
+    """Give one item the grade, open attribute and masking the privacy scan suggests."""
+    require_role(actor, EDIT_ROLES, "dataset.edit")
+    try:
+        with get_runtime(request).db.unit_of_work() as session:
+            _editable(session, actor, dataset_id)
+            _dataset, revision = privacy_findings.apply_privacy_suggestion(
+                session, actor=actor, dataset_id=dataset_id, column=column
+            )
+            staged = revision is not None
+    except (InvalidInput, Conflict) as exc:
+        with get_runtime(request).db.unit_of_work(write=False) as session:
+            form = form_from_dataset(_editable(session, actor, dataset_id))
+        errors = service_errors(exc)
+        return _render_form(request, actor, form, dataset_id, errors, status_code=409)
+    return redirect(
+        f"/workbench/datasets/{dataset_id}/edit", privacy="revision" if staged else "applied"
+    )
 
 
 @router.post("/workbench/datasets/{dataset_id}/edit")
@@ -151,6 +182,7 @@ def _render_form(
     errors: dict[str, str],
     *,
     status_code: int = 200,
+    notice: str | None = None,
 ) -> Response:
     with get_runtime(request).db.unit_of_work(write=False) as session:
         dataset = (
@@ -169,6 +201,8 @@ def _render_form(
             "checks": CHECKS,
             "labels": Labels(session, page_locale(request)),
             **_quality_context(dataset),
+            "privacy_findings": privacy_findings.item_findings(dataset) if dataset else [],
+            "notice": notice,
             **_choices(session, actor),
         }
         return render(request, "workbench/form.html", context, status_code=status_code)
