@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from kaifang.web import i18n
-from kaifang.web.pages import presenters, review, workbench
+from kaifang.web.pages import access, access_labels, access_review, presenters, review, workbench
 from tests import factories
 from tests.web.pages.conftest import Cast
 from tests.web.pages.pagetools import get, sign_in
@@ -18,6 +18,7 @@ from tests.web.pages.pagetools import get, sign_in
 WEB = Path(i18n.__file__).parent
 TEMPLATES = WEB / "templates"
 PAGE_TEMPLATES = [
+    *sorted((TEMPLATES / "access").glob("*.html")),
     *sorted((TEMPLATES / "datasets").glob("*.html")),
     *sorted((TEMPLATES / "directory").glob("*.html")),
     *sorted((TEMPLATES / "workbench").glob("*.html")),
@@ -51,6 +52,12 @@ def _msgids() -> set[str]:
         presenters.EVENT_MSGIDS,
         workbench.NOTICES,
         review.DONE,
+        access.NOTICES,
+        access_review.DONE,
+        access_labels.STATUS_MSGIDS,
+        access_labels.ACTION_MSGIDS,
+        access_labels.CHANNEL_MSGIDS,
+        access_labels.STAGE_MSGIDS,
     ):
         found |= set(table.values())
     found |= {c.msgid for c in presenters.CHECKS}
