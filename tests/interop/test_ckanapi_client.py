@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from ckanapi import NotAuthorized, NotFound, RemoteCKAN
 
-from tests.live_server import server  # noqa: F401  (the live-server fixture)
+from tests.live_server import live, server  # noqa: F401  (the live-server fixtures)
 
 
 def test_ckanapi_reads_and_is_refused_writes(server: str) -> None:  # noqa: F811

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
-from kaifang.access.deadlines import CHINA_TZ
+from kaifang.access.deadlines import CHINA_TZ, china_date
 from kaifang.access.models import Application, Grant
 from kaifang.access.queries import ItemChoice
 from kaifang.access.schemas import ApplicationIn, ApplicationPatch, GrantTermsIn, RequestedItems
@@ -171,7 +171,8 @@ def grant_summary(grant: Grant) -> dict[str, Any]:
     return {
         "items": "、".join(grant.items),
         "channels": ", ".join(grant.channels),
-        "valid": f"{grant.valid_from:%Y-%m-%d} — {grant.valid_until:%Y-%m-%d}",
+        # Validity is shown as China-local days, the days the grant form asked for.
+        "valid": f"{china_date(grant.valid_from)} — {china_date(grant.valid_until)}",
     }
 
 
