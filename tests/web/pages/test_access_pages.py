@@ -5,20 +5,39 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy.orm import Session
 
 from kaifang.access import service
+from kaifang.access.deadlines import add_working_days, china_date
 from kaifang.access.models import Application, Grant
+from kaifang.config import Settings
 from tests.access.conftest import World
 from tests.access.conftest import _access_schema as _access_schema
 from tests.access.conftest import _access_tables as _access_tables
 from tests.access.conftest import world as world
 from tests.web.helpers import csrf_from_page
 from tests.web.pages.pagetools import HTML, get, post_form, sign_in
+
+ACCEPT_DAYS = 7  # not the default 5: the pages must pass the configured figure
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        env="test",
+        data_dir=tmp_path / "data",
+        secret_key="test-secret-" + "x" * 32,
+        queue_backend="memory",
+        storage_backend="local",
+        access_accept_working_days=ACCEPT_DAYS,
+    )
+
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -83,6 +102,20 @@ def test_form_offers_only_conditional_items_and_the_agreement_in_full(
     assert 'enctype="multipart/form-data"' in page.text and 'name="csrf_token"' in page.text
 
 
+def test_signing_in_returns_to_the_form_of_the_same_dataset(
+    client: TestClient, session: Session, world: World
+) -> None:
+    session.commit()
+    form = f"/access/applications/new?dataset={world.dataset.id}"
+    redirected = get(client, form)
+    assert redirected.status_code == 303
+    assert redirected.headers["location"] == (
+        f"/login?next=/access/applications/new%3Fdataset%3D{world.dataset.id}"
+    )
+    login = get(client, redirected.headers["location"])
+    assert f'value="{form}"' in login.text
+
+
 def test_apply_with_an_attachment_and_submit(
     client: TestClient, session: Session, world: World
 ) -> None:
@@ -91,7 +124,8 @@ def test_apply_with_an_attachment_and_submit(
     files = {"attachments": ("承诺书.pdf", PDF, "application/pdf")}
     app_id = _app_id(_apply(client, world, files=files))
     app = _load(session, app_id)
-    assert app.status == "submitted" and app.accept_due is not None
+    assert app.status == "submitted" and app.submitted_at is not None
+    assert app.accept_due == add_working_days(china_date(app.submitted_at), ACCEPT_DAYS)
     assert [i.item_name for i in app.items] == ["driver_mobile", "vin"]
     detail = get(client, f"/access/applications/{app_id}")
     assert "承诺书.pdf" in detail.text and str(app.accept_due) in detail.text
@@ -114,6 +148,10 @@ def test_incomplete_submit_keeps_the_draft_and_says_what_is_missing(
     assert saved.status_code == 422 and "choose at least one item" in saved.text
     closed = _apply(client, world, items=[f"{world.dataset.id}:internal_note"])
     assert closed.status_code == 422 and "internal_note" in closed.text
+    page = {"attachments": ("说明.html", b"<html><script>alert(1)</script>", "text/html")}
+    markup = _apply(client, world, files=page)
+    assert markup.status_code == 422 and "<script>alert(1)" not in markup.text
+    assert session.query(Application).filter_by(applicant_id=world.applicant.user_id).count() == 1
 
 
 def _step(client: TestClient, app_id: int, step: str, **data: Any) -> Response:

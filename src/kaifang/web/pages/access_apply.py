@@ -31,6 +31,9 @@ from kaifang.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Files = list[tuple[str, bytes]]
+FormError = ValidationError | InvalidInput
+# One byte over the limit is enough for the service to refuse an oversize file.
+MAX_READ = attachment_rules.MAX_ATTACHMENT_BYTES + 1
 
 
 def _dataset_id(value: object) -> int:
@@ -84,19 +87,17 @@ def new_application(
     return _form_page(request, actor, dataset_ids=[dataset_id], form=ApplicationForm())
 
 
-async def _read(request: Request) -> tuple[FormData, ApplicationForm | ValidationError, Files]:
+async def _read(request: Request) -> tuple[FormData, ApplicationForm | FormError, Files]:
+    """The posted form and its files, or what is wrong with them (too many files, oversize)."""
     posted = await request.form()
-    files: Files = []
     try:
-        for upload in uploads(posted):
-            data = await upload.read(attachment_rules.MAX_ATTACHMENT_BYTES + 1)
-            files.append((upload.filename or "attachment", data))
-    except InvalidInput:
-        files = []
-    try:
+        files: Files = [
+            (upload.filename or "attachment", await upload.read(MAX_READ))
+            for upload in uploads(posted)
+        ]
         return posted, read_application_form(posted), files
-    except ValidationError as exc:
-        return posted, exc, files
+    except (ValidationError, InvalidInput) as exc:
+        return posted, exc, []
 
 
 def _attach(session: Any, request: Request, actor: Actor, app_id: int, files: Files) -> None:
@@ -140,7 +141,7 @@ async def create_application(
     """Save a new draft with its attachments, and submit it when the submit button was used."""
     posted, form, files = await _read(request)
     dataset_id = _dataset_id(posted.get("dataset"))
-    if isinstance(form, ValidationError):
+    if not isinstance(form, ApplicationForm):
         errors = error_messages(form)
         return _form_page(
             request,
@@ -195,7 +196,7 @@ async def update_application(
     _posted, form, files = await _read(request)
     ids = _dataset_ids_of(request, actor, application_id)
     try:
-        if isinstance(form, ValidationError):
+        if not isinstance(form, ApplicationForm):
             raise form
         patch = to_application_patch(form)
         with uow(request) as session:
