@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,15 +27,8 @@ ACCEPT_DAYS = 7  # not the default 5: the pages must pass the configured figure
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        env="test",
-        data_dir=tmp_path / "data",
-        secret_key="test-secret-" + "x" * 32,
-        queue_backend="memory",
-        storage_backend="local",
-        access_accept_working_days=ACCEPT_DAYS,
-    )
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"access_accept_working_days": ACCEPT_DAYS})
 
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -132,6 +124,9 @@ def test_apply_with_an_attachment_and_submit(
     assert f"/api/v1/applications/{app_id}/timeline.pdf" in detail.text
     listing = get(client, "/access/applications")
     assert f"#{app_id}" in listing.text and str(app.accept_due) in listing.text
+    assert "我的申请" in listing.text and "待受理" in listing.text
+    english = get(client, "/access/applications?lang=en")
+    assert "My applications" in english.text and "Awaiting acceptance" in english.text
 
 
 def test_incomplete_submit_keeps_the_draft_and_says_what_is_missing(
