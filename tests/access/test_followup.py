@@ -184,3 +184,14 @@ def test_daily_checks_twice_on_one_day_change_nothing_more(
     assert _notes(session) == []
     next_day = run_daily_checks(db, today=day + dt.timedelta(days=1))
     assert next_day["deadline_reminders"] >= 1 and next_day["escalated"] == 0
+
+
+def test_notifications_link_to_the_pages_of_each_side(session: Session, world: World) -> None:
+    app = service.create_application(session, actor=world.applicant, data=application_in(world))
+    session.info["events"].drain()
+    service.submit_application(session, actor=world.applicant, application_id=app.id)
+    to_officer = [n for n in _notes(session) if n.user_id == world.officer.user_id]
+    assert [n.link for n in to_officer] == [f"/workbench/applications/{app.id}"]
+    session.info["events"].drain()
+    service.accept_application(session, actor=world.officer, application_id=app.id)
+    assert [n.link for n in _notes(session)] == [f"/access/applications/{app.id}"]

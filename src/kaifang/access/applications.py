@@ -305,7 +305,9 @@ def notify_officers(session: Session, app: Application, subject: str) -> None:
     for user in deadlines.provider_officers(session, app.organization_id):
         raise_event(
             session,
-            Notification(user_id=user.id, subject=subject, link=f"/api/v1/applications/{app.id}"),
+            Notification(
+                user_id=user.id, subject=subject, link=f"/workbench/applications/{app.id}"
+            ),
         )
 
 
@@ -316,7 +318,7 @@ def notify_applicant(session: Session, app: Application, subject: str, body: str
             user_id=app.applicant_id,
             subject=subject,
             body=body,
-            link=f"/api/v1/applications/{app.id}",
+            link=f"/access/applications/{app.id}",
         ),
     )
 

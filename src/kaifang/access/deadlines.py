@@ -178,7 +178,10 @@ def _notify(session: Session, users: Iterable[User], subject: str, body: str, ap
         raise_event(
             session,
             Notification(
-                user_id=user.id, subject=subject, body=body, link=f"/api/v1/applications/{app_id}"
+                user_id=user.id,
+                subject=subject,
+                body=body,
+                link=f"/workbench/applications/{app_id}",
             ),
         )
         count += 1

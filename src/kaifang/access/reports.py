@@ -61,7 +61,7 @@ def submit_usage_report(
             Notification(
                 user_id=officer.id,
                 subject=f"授权 #{grant.id} 提交了数据利用报告",
-                link=f"/api/v1/grants/{grant.id}",
+                link=f"/workbench/grants#grant-{grant.id}",
             ),
         )
     return report
@@ -133,7 +133,7 @@ def enforce_usage_reports(
                 session,
                 Notification(
                     user_id=grant.grantee_user_id,
-                    link=f"/api/v1/grants/{grant.id}",
+                    link=f"/access/grants/{grant.id}/report",
                     subject=f"授权 #{grant.id} 的数据利用报告将于 {grant.next_report_due} 到期",
                 ),
             )

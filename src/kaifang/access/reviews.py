@@ -139,7 +139,7 @@ def review_application(
             Notification(
                 user_id=reviewer.id,
                 subject=f"申请 #{app.id} 待审核决定 (to decide)",
-                link=f"/api/v1/applications/{app.id}",
+                link=f"/workbench/applications/{app.id}",
             ),
         )
     return app
