@@ -6,6 +6,8 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 import uvicorn
@@ -52,23 +54,29 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Runtim
             attach=make_attacher(settings, runtime.blobs),
             limit=6,
         )
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(runtime=runtime), host="127.0.0.1", port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", runtime
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(runtime=runtime)) as url:
+        yield url, runtime
 
 
 @pytest.fixture(scope="module")
 def server(live: tuple[str, Runtime]) -> str:
     """The live server's URL."""
     return live[0]
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread on a free loopback port; yields its base URL."""
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
