@@ -20,6 +20,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "privacy": ["bench/privacy/run_detection.py"],
     "fingerprint": ["bench/privacy/run_fingerprint.py"],
     "harvest": ["bench/harvest/bench_harvest.py"],
+    "ratelimit": ["bench/access/bench_rate_limit.py"],
 }
 
 

@@ -14,7 +14,7 @@ import uvicorn
 
 from kaifang import migrate
 from kaifang.config import Settings
-from kaifang.runtime import build_runtime
+from kaifang.runtime import Runtime, build_runtime
 
 
 def _free_port() -> int:
@@ -24,8 +24,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app with the demo city and a small demo catalogue, served by uvicorn in a thread."""
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Runtime]]:
+    """The app with the demo city and a small demo catalogue, served by uvicorn in a thread;
+    its URL and its runtime (for tests that must set up what no page offers)."""
     from kaifang.app import create_app
     from kaifang.composition import compose
     from kaifang.demo import tenancy
@@ -54,7 +55,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             limit=6,
         )
     with serving(create_app(runtime=runtime)) as url:
-        yield url
+        yield url, runtime
+
+
+@pytest.fixture(scope="module")
+def server(live: tuple[str, Runtime]) -> str:
+    """The live server's URL."""
+    return live[0]
 
 
 @contextmanager

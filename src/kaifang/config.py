@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     token_default_days: int = 90
     trusted_proxies: list[str] = Field(default_factory=list)
     rate_limit_anonymous_per_minute: int = 120
+    rate_limit_key_per_minute: int = Field(default=600, ge=1)
+
+    access_accept_working_days: int = Field(default=5, ge=1, le=60)
+    access_decide_working_days: int = Field(default=15, ge=1, le=120)
+    access_remind_within_working_days: int = Field(default=1, ge=0, le=30)
+    access_report_remind_days: int = Field(default=7, ge=0, le=90)
+    access_report_grace_days: int = Field(default=0, ge=0, le=90)
+    access_review_chain: Literal["provider,bureau", "provider"] = "provider,bureau"
+    daily_jobs_hour: int = Field(default=1, ge=0, le=23)
 
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
     catalog_code_template: str = "{region}-{klass}-{seq:05d}"

@@ -154,3 +154,44 @@ def test_daily_checks_job_runs_every_check(session: Session, world: World, db: D
     session.refresh(grant)
     assert grant.status == "suspended"
     assert registry.find(DAILY_CHECKS) is not None
+
+
+def test_daily_checks_twice_on_one_day_change_nothing_more(
+    session: Session, world: World, db: Database
+) -> None:
+    late_app = service.create_application(
+        session, actor=world.applicant, data=application_in(world)
+    )
+    service.submit_application(
+        session, actor=world.applicant, application_id=late_app.id, now=_at(D(2021, 2, 5))
+    )
+    _app, grant = approved(session, world)
+    session.flush()
+    assert grant.next_report_due is not None
+    day = max(D(2021, 2, 19), grant.next_report_due + dt.timedelta(days=2))
+    first = run_daily_checks(db, today=day)
+    assert first["deadline_reminders"] >= 1 and first["escalated"] == 1
+    assert first["suspended_for_reports"] == 1
+    session.info["events"].drain()
+    second = run_daily_checks(db, today=day)
+    assert {k: v for k, v in second.items() if k != "day"} == {
+        "grant_states_changed": 0,
+        "deadline_reminders": 0,
+        "escalated": 0,
+        "report_reminders": 0,
+        "suspended_for_reports": 0,
+    }
+    assert _notes(session) == []
+    next_day = run_daily_checks(db, today=day + dt.timedelta(days=1))
+    assert next_day["deadline_reminders"] >= 1 and next_day["escalated"] == 0
+
+
+def test_notifications_link_to_the_pages_of_each_side(session: Session, world: World) -> None:
+    app = service.create_application(session, actor=world.applicant, data=application_in(world))
+    session.info["events"].drain()
+    service.submit_application(session, actor=world.applicant, application_id=app.id)
+    to_officer = [n for n in _notes(session) if n.user_id == world.officer.user_id]
+    assert [n.link for n in to_officer] == [f"/workbench/applications/{app.id}"]
+    session.info["events"].drain()
+    service.accept_application(session, actor=world.officer, application_id=app.id)
+    assert [n.link for n in _notes(session)] == [f"/access/applications/{app.id}"]

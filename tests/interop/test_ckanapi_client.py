@@ -12,7 +12,7 @@ import httpx
 import pytest
 from ckanapi import NotAuthorized, NotFound, RemoteCKAN, ValidationError
 
-from tests.live_server import server  # noqa: F401  (the live-server fixture)
+from tests.live_server import live, server  # noqa: F401  (the live-server fixtures)
 
 CKANAPI = str(Path(sys.executable).with_name("ckanapi"))
 CSV = "站点编号,站点名称,经度,纬度\nS1,火车站,121.41,28.65\nS2,市政府,121.42,28.66\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from frictionless import Package, portals
 from frictionless.resources import TableResource
 
-from tests.live_server import server  # noqa: F401  (the live-server fixture)
+from tests.live_server import live, server  # noqa: F401  (the live-server fixtures)
 
 
 def _bus_package(base: str) -> str:

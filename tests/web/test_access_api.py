@@ -381,7 +381,7 @@ def test_pages_show_applications_to_both_sides(
     session.flush()
     page = {"accept": "text/html"}
     login(client, world.officer.username)
-    listing = client.get("/access/applications", headers=page)
+    listing = client.get("/workbench/applications", headers=page)
     assert listing.status_code == 200 and f"#{app.id}" in listing.text
     detail = client.get(f"/access/applications/{app.id}", headers=page)
     assert detail.status_code == 200 and "承诺书.pdf" in detail.text and "待受理" in detail.text

@@ -167,8 +167,13 @@ def check_requested(session: Session, *, actor: Actor, wanted: list[RequestedIte
 
 
 def _set_items(app: Application, pairs: list[tuple[int, str]]) -> None:
-    app.items.clear()
-    app.items.extend(ApplicationItem(dataset_id=d, item_name=n) for d, n in pairs)
+    # Keep the rows still wanted: the flush inserts before it deletes, so re-adding an
+    # unchanged item as a new row would break the (application, dataset, item) unique key.
+    kept = [i for i in app.items if (i.dataset_id, i.item_name) in pairs]
+    have = {(i.dataset_id, i.item_name) for i in kept}
+    app.items[:] = kept + [
+        ApplicationItem(dataset_id=d, item_name=n) for d, n in pairs if (d, n) not in have
+    ]
 
 
 def create_application(session: Session, *, actor: Actor, data: ApplicationIn) -> Application:
@@ -300,7 +305,9 @@ def notify_officers(session: Session, app: Application, subject: str) -> None:
     for user in deadlines.provider_officers(session, app.organization_id):
         raise_event(
             session,
-            Notification(user_id=user.id, subject=subject, link=f"/api/v1/applications/{app.id}"),
+            Notification(
+                user_id=user.id, subject=subject, link=f"/workbench/applications/{app.id}"
+            ),
         )
 
 
@@ -311,7 +318,7 @@ def notify_applicant(session: Session, app: Application, subject: str, body: str
             user_id=app.applicant_id,
             subject=subject,
             body=body,
-            link=f"/api/v1/applications/{app.id}",
+            link=f"/access/applications/{app.id}",
         ),
     )
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kaifang.access.models import Application
+from kaifang.access.rules import DEFAULT_RULES
 from kaifang.access.timeline import add_event
 from kaifang.audit import service as audit_service
 from kaifang.auth.actor import SYSTEM, Actor
@@ -28,10 +29,10 @@ from kaifang.codes import region_contains
 from kaifang.db import raise_event, utcnow
 from kaifang.events import Notification
 
-# Setting-like defaults; the lead moves them to Settings and passes them in.
-ACCEPT_WORKING_DAYS = 5
-DECIDE_WORKING_DAYS = 15
-REMIND_WITHIN_WORKING_DAYS = 1
+# Defaults of the settings KAIFANG_ACCESS_*; callers pass the configured figures.
+ACCEPT_WORKING_DAYS = DEFAULT_RULES.accept_working_days
+DECIDE_WORKING_DAYS = DEFAULT_RULES.decide_working_days
+REMIND_WITHIN_WORKING_DAYS = DEFAULT_RULES.remind_within_working_days
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
 AWAITING_ACCEPTANCE = ("submitted",)
@@ -177,7 +178,10 @@ def _notify(session: Session, users: Iterable[User], subject: str, body: str, ap
         raise_event(
             session,
             Notification(
-                user_id=user.id, subject=subject, body=body, link=f"/api/v1/applications/{app_id}"
+                user_id=user.id,
+                subject=subject,
+                body=body,
+                link=f"/workbench/applications/{app_id}",
             ),
         )
         count += 1
@@ -196,10 +200,12 @@ class ReminderRun:
 def send_deadline_reminders(
     session: Session, *, today: dt.date, within: int = REMIND_WITHIN_WORKING_DAYS
 ) -> ReminderRun:
-    """Notify whoever must act on due-soon applications; escalate each overdue one once."""
+    """Notify whoever must act on due-soon applications once a day; escalate overdue ones once."""
     items = find_due_soon(session, today=today, within=within)
     reminded = escalated = 0
     for item in items:
+        if not _first_reminder_today(session, item, today):
+            continue
         step = "受理" if item.stage == "accept" else "审核决定"
         subject = f"申请 #{item.application_id} {step}期限 {item.due.isoformat()}"
         reminded += _notify(
@@ -212,6 +218,14 @@ def send_deadline_reminders(
         if item.overdue:
             escalated += _escalate(session, item)
     return ReminderRun(reminded, escalated, tuple(items))
+
+
+def _first_reminder_today(session: Session, item: DueItem, today: dt.date) -> bool:
+    app = session.get(Application, item.application_id)
+    if app is None or app.reminded_on == today:
+        return False
+    app.reminded_on = today
+    return True
 
 
 def _escalate(session: Session, item: DueItem) -> int:

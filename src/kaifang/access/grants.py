@@ -209,7 +209,7 @@ def _grant_event(
             user_id=grant.grantee_user_id,
             subject=f"授权 #{grant.id} 状态变更为 {to_status}",
             body=reason,
-            link=f"/api/v1/grants/{grant.id}",
+            link=f"/access/grants#grant-{grant.id}",
         ),
     )
     _sync_application(session, app)

@@ -85,6 +85,8 @@ class Application(Base):
     accept_due: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
     decision_due: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
     escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The China-local day of the last deadline reminder, so a rerun that day reminds no one.
+    reminded_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

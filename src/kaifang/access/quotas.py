@@ -22,12 +22,13 @@ from sqlalchemy.orm import Session
 
 from kaifang.access.deadlines import CHINA_TZ, china_date
 from kaifang.access.models import Grant, GrantUsage
+from kaifang.access.rules import DEFAULT_RULES
 from kaifang.config import Settings
 from kaifang.db import utcnow
 from kaifang.errors import RateLimited
 
-# Setting-like default; anonymous clients use settings.rate_limit_anonymous_per_minute.
-KEY_REQUESTS_PER_MINUTE = 600
+# Default of KAIFANG_RATE_LIMIT_KEY_PER_MINUTE (anonymous: rate_limit_anonymous_per_minute).
+KEY_REQUESTS_PER_MINUTE = DEFAULT_RULES.key_requests_per_minute
 MAX_MEMORY_BUCKETS = 100_000
 
 
@@ -148,7 +149,7 @@ def enforce_rate_limit(
 ) -> RateLimitState:
     """Charge one request to its key's bucket (or its IP's when anonymous); raises RateLimited."""
     if key_id is not None:
-        bucket, capacity = f"key:{key_id}", KEY_REQUESTS_PER_MINUTE
+        bucket, capacity = f"key:{key_id}", settings.rate_limit_key_per_minute
     else:
         bucket, capacity = f"ip:{client_ip}", settings.rate_limit_anonymous_per_minute
     state = limiter.hit(bucket, capacity=capacity, per_seconds=60.0)

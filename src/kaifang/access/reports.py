@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from kaifang.access.deadlines import china_today, provider_officers
 from kaifang.access.grants import get_grant, held_by, suspend_grant
 from kaifang.access.models import Application, Grant, UsageReport
+from kaifang.access.rules import DEFAULT_RULES
 from kaifang.access.schemas import UsageReportIn
 from kaifang.access.timeline import add_event
 from kaifang.audit import service as audit_service
@@ -19,9 +20,9 @@ from kaifang.db import raise_event, utcnow
 from kaifang.errors import Conflict, NotFound
 from kaifang.events import Notification
 
-# Setting-like defaults; the lead may move them to Settings.
-REPORT_REMIND_DAYS = 7
-REPORT_GRACE_DAYS = 0
+# Defaults of KAIFANG_ACCESS_REPORT_*; the daily job passes the configured figures.
+REPORT_REMIND_DAYS = DEFAULT_RULES.report_remind_days
+REPORT_GRACE_DAYS = DEFAULT_RULES.report_grace_days
 
 
 def submit_usage_report(
@@ -60,7 +61,7 @@ def submit_usage_report(
             Notification(
                 user_id=officer.id,
                 subject=f"授权 #{grant.id} 提交了数据利用报告",
-                link=f"/api/v1/grants/{grant.id}",
+                link=f"/workbench/grants#grant-{grant.id}",
             ),
         )
     return report
@@ -132,7 +133,7 @@ def enforce_usage_reports(
                 session,
                 Notification(
                     user_id=grant.grantee_user_id,
-                    link=f"/api/v1/grants/{grant.id}",
+                    link=f"/access/grants/{grant.id}/report",
                     subject=f"授权 #{grant.id} 的数据利用报告将于 {grant.next_report_due} 到期",
                 ),
             )

@@ -22,6 +22,7 @@ from kaifang.access.applications import (
 from kaifang.access.grants import build_grant
 from kaifang.access.masking import MaskerFactory, default_masker_factory
 from kaifang.access.models import Application, Grant
+from kaifang.access.rules import DEFAULT_RULES
 from kaifang.access.schemas import GrantTermsIn
 from kaifang.access.timeline import add_event
 from kaifang.auth.actor import SYSTEM, Actor
@@ -30,7 +31,7 @@ from kaifang.db import raise_event, utcnow
 from kaifang.errors import InvalidInput
 from kaifang.events import Notification
 
-REVIEW_CHAIN: tuple[str, ...] = ("provider", "bureau")
+REVIEW_CHAIN: tuple[str, ...] = DEFAULT_RULES.review_chain
 CHAINS = {("provider", "bureau"), ("provider",)}
 
 
@@ -138,7 +139,7 @@ def review_application(
             Notification(
                 user_id=reviewer.id,
                 subject=f"申请 #{app.id} 待审核决定 (to decide)",
-                link=f"/api/v1/applications/{app.id}",
+                link=f"/workbench/applications/{app.id}",
             ),
         )
     return app

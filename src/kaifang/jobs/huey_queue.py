@@ -9,6 +9,7 @@ from kaifang.db import Database
 from kaifang.errors import Unavailable
 from kaifang.jobs.registry import JobRegistry
 from kaifang.jobs.registry import registry as default_registry
+from kaifang.jobs.schedule import TICK_MINUTES, enqueue_daily_jobs
 from kaifang.jobs.service import recover_stale_jobs, run_job
 
 QUEUE_NAME = "kaifang"
@@ -44,6 +45,9 @@ class HueyJobQueue:
         self._sweep_task = huey.periodic_task(crontab(), name="sweep_expired_leases")(
             self._sweep_expired_leases
         )
+        self._daily_task = huey.periodic_task(
+            crontab(minute=f"*/{TICK_MINUTES}"), name="enqueue_daily_jobs"
+        )(self.enqueue_daily_jobs)
 
     @classmethod
     def from_settings(
@@ -70,6 +74,10 @@ class HueyJobQueue:
         outcome = run_job(self.db, self.settings, job_id, registry=self.registry)
         if outcome.retry_in is not None:
             self.enqueue(job_id, delay=outcome.retry_in)
+
+    def enqueue_daily_jobs(self) -> list[int]:
+        """Queue the day's daily jobs unless already queued (the periodic task's body)."""
+        return enqueue_daily_jobs(self.db, self.settings, registry=self.registry)
 
     def _sweep_expired_leases(self) -> None:
         recover_stale_jobs(self.db, self, include_queued=False)

@@ -27,6 +27,7 @@ class JobDefinition:
     max_attempts: int = 3
     lease_seconds: float = 300.0
     backoff_seconds: float = 5.0
+    daily: bool = False
 
     def retry_delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based), doubling each time."""
@@ -47,18 +48,22 @@ class JobRegistry:
         max_attempts: int = 3,
         lease_seconds: float = 300.0,
         backoff_seconds: float = 5.0,
+        daily: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Decorator registering ``fn(ctx, payload) -> dict | None`` for ``kind``.
 
         ``lease_seconds`` is how long a run may go without ``ctx.progress`` before another
-        worker may take the job over; ``backoff_seconds`` is the first retry delay (doubling).
+        worker may take the job over; ``backoff_seconds`` is the first retry delay (doubling);
+        ``daily`` has the worker's scheduler queue the job once per day (``jobs.schedule``).
         Raises ValueError when ``kind`` is already taken by another function.
         """
         if max_attempts < 1 or lease_seconds <= 0 or backoff_seconds < 0:
             raise ValueError("max_attempts >= 1, lease_seconds > 0 and backoff_seconds >= 0")
 
         def decorator(handler: Handler) -> Handler:
-            definition = JobDefinition(kind, handler, max_attempts, lease_seconds, backoff_seconds)
+            definition = JobDefinition(
+                kind, handler, max_attempts, lease_seconds, backoff_seconds, daily
+            )
             self._add(definition)
             return handler
 
@@ -106,6 +111,10 @@ class JobRegistry:
                 check(db)
             except Exception:
                 logger.exception("periodic check %s failed", name)
+
+    def daily_kinds(self) -> list[str]:
+        """The kinds registered with ``daily=True``, sorted."""
+        return sorted(k for k, d in self._definitions.items() if d.daily)
 
 
 def _qualname(handler: Handler) -> str:

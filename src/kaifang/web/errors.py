@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -72,7 +73,9 @@ def render_error(
         from kaifang.web.templating import render_error_page
 
         if status == 401:
-            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            # The query travels too (e.g. the dataset an application form was opened for).
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
 
         return render_error_page(request, status, message, headers=headers)
     return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)

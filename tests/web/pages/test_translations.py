@@ -10,7 +10,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from kaifang.web import i18n
-from kaifang.web.pages import harvest, presenters, review, workbench, workbench_edit
+from kaifang.web.pages import (
+    access,
+    access_labels,
+    access_review,
+    harvest,
+    presenters,
+    review,
+    workbench,
+    workbench_edit,
+)
 from tests import factories
 from tests.web.pages.conftest import Cast
 from tests.web.pages.pagetools import get, sign_in
@@ -18,6 +27,7 @@ from tests.web.pages.pagetools import get, sign_in
 WEB = Path(i18n.__file__).parent
 TEMPLATES = WEB / "templates"
 PAGE_TEMPLATES = [
+    *sorted((TEMPLATES / "access").glob("*.html")),
     *sorted((TEMPLATES / "datasets").glob("*.html")),
     *sorted((TEMPLATES / "directory").glob("*.html")),
     *sorted((TEMPLATES / "workbench").glob("*.html")),
@@ -57,6 +67,12 @@ def _msgids() -> set[str]:
         harvest.SCHEDULE_MSGIDS,
         harvest.RUN_STATUS_MSGIDS,
         harvest.ACTION_MSGIDS,
+        access.NOTICES,
+        access_review.DONE,
+        access_labels.STATUS_MSGIDS,
+        access_labels.ACTION_MSGIDS,
+        access_labels.CHANNEL_MSGIDS,
+        access_labels.STAGE_MSGIDS,
     ):
         found |= set(table.values())
     found |= {c.msgid for c in presenters.CHECKS}

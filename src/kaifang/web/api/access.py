@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from kaifang.access import attachments as attachment_rules
 from kaifang.access import service
+from kaifang.access.rules import AccessRules
 from kaifang.access.schemas import (
     AgreementIn,
     AgreementOut,
@@ -47,6 +48,11 @@ PRIVATE_FILE_HEADERS = {
 
 def _uow(request: Request, write: bool = True) -> Any:
     return get_runtime(request).db.unit_of_work(write=write)
+
+
+def rules(request: Request) -> AccessRules:
+    """The configured deadlines and review chain (Settings ``access_*``)."""
+    return AccessRules.from_settings(get_runtime(request).settings)
 
 
 def _page(items: list[Any], limit: int) -> str | None:
@@ -135,6 +141,7 @@ def submit_application(
         actor=actor,
         application_id=application_id,
         comment=body.comment,
+        accept_working_days=rules(request).accept_working_days,
     )
 
 
@@ -169,6 +176,7 @@ def accept_application(
         actor=actor,
         application_id=application_id,
         comment=body.comment,
+        decide_working_days=rules(request).decide_working_days,
     )
 
 
@@ -204,6 +212,7 @@ def review_application(
         application_id=application_id,
         opinion=body.opinion,
         comment=body.comment,
+        chain=rules(request).review_chain,
     )
 
 
@@ -222,6 +231,7 @@ def approve_application(
             application_id=application_id,
             grants=body.grants or None,
             comment=body.comment,
+            chain=rules(request).review_chain,
         )
         return {
             "application": _app(app).model_dump(mode="json"),
@@ -243,6 +253,7 @@ def reject_application(
         actor=actor,
         application_id=application_id,
         reason=body.reason,
+        chain=rules(request).review_chain,
     )
 
 

@@ -9,6 +9,8 @@ def page_routers() -> list[APIRouter]:
     """Every page router, in mounting order (more specific paths first)."""
     from kaifang.web.pages import (
         access,
+        access_apply,
+        access_review,
         accounts,
         admin,
         datasets,
@@ -38,5 +40,7 @@ def page_routers() -> list[APIRouter]:
         admin.router,
         harvest.router,
         workbench.router,
+        access_apply.router,
         access.router,
+        access_review.router,
     ]
