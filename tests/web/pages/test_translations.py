@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from kaifang.web import i18n
 from kaifang.web.pages import (
+    developer_keys,
     access,
     access_labels,
     access_review,
@@ -37,6 +38,7 @@ PAGE_TEMPLATES = [
             "_macros.html",
             "_code_examples.html",
             "developer.html",
+            "developer_keys.html",
             "register.html",
             "account.html",
         )
@@ -68,6 +70,8 @@ def _msgids() -> set[str]:
         harvest.RUN_STATUS_MSGIDS,
         harvest.ACTION_MSGIDS,
         access.NOTICES,
+        developer_keys.NOTICES,
+        developer_keys.SCOPE_MSGIDS,
         access_review.DONE,
         access_labels.STATUS_MSGIDS,
         access_labels.ACTION_MSGIDS,
