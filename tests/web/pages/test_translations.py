@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from kaifang.web import i18n
 from kaifang.web.pages import (
-    developer_keys,
     access,
     access_labels,
     access_review,
+    developer_keys,
     harvest,
     presenters,
     review,
