@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pypdf
 import pytest
 from python_calamine import CalamineWorkbook
 from sqlalchemy.orm import Session
@@ -66,3 +67,25 @@ def test_period_is_validated(session: Session) -> None:
     for bad in ("2021-13", "2021-Q5", "June"):
         with pytest.raises(InvalidInput):
             reports.parse_period(bad)
+
+
+def test_monthly_pdf_report_has_chinese_text_charts_and_an_embedded_font_subset(
+    session: Session,
+) -> None:
+    _world(session)
+    report = reports.generate_report(session, period="2021-06", fmt="pdf")
+    assert report.media_type == "application/pdf" and report.filename.endswith(".pdf")
+    reader = pypdf.PdfReader(io.BytesIO(report.content))
+    text = "".join(page.extract_text() for page in reader.pages)
+    for heading in ("全平台 2021-06 公共数据开放运营报告", "新增与更新数据集", "清单进度", "开放指数"):
+        assert heading in text
+    assert "公交线路信息" in text and "下载量前10" in text
+    fonts = [
+        font.get_object()
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    ]
+    descendant = fonts[0]["/DescendantFonts"][0].get_object()
+    # A subset font is named with a six-letter tag and carries the glyph data in the file.
+    assert descendant["/BaseFont"][7] == "+" and "/FontFile2" in descendant["/FontDescriptor"]
+    assert len(report.content) < 400_000

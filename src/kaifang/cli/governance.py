@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal
+from typing import cast
 
 import typer
 from sqlalchemy import or_, select
@@ -79,13 +79,13 @@ def compute(
 def generate(
     period: str = typer.Option(..., "--period", help="2021-06 or 2021-Q2"),
     output: Path = typer.Option(..., "--output", dir_okay=False),
-    fmt: str = typer.Option("html", "--format", help="html or xlsx"),
+    fmt: str = typer.Option("html", "--format", help="html, pdf or xlsx"),
     org: str | None = typer.Option(None, "--org"),
 ) -> None:
     """Write the operations report of a month or quarter to a file."""
-    if fmt not in ("html", "xlsx"):
-        fail("--format 须为 html 或 xlsx (html or xlsx)")
-    kind: Literal["html", "xlsx"] = "xlsx" if fmt == "xlsx" else "html"
+    if fmt not in reports.MEDIA_TYPES:
+        fail("--format 须为 html、pdf 或 xlsx (html, pdf or xlsx)")
+    kind = cast(reports.ReportFormat, fmt)
     with unit_of_work() as session:
         report = reports.generate_report(
             session, period=period, organization_id=_org_id(session, org), fmt=kind

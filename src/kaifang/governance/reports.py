@@ -1,7 +1,8 @@
-"""Monthly and quarterly operations reports (运营报告) as self-contained HTML or XLSX.
+"""Monthly and quarterly operations reports (运营报告) as self-contained HTML, PDF or XLSX.
 
-The HTML has inline CSS and inline SVG charts and no external references, so it can be
-downloaded and opened offline. Usage figures are cumulative totals to the end of the period
+One data function (``report_tables`` and ``report_charts``) feeds every format. The HTML has
+inline CSS and inline SVG charts and no external references, so it can be downloaded and
+opened offline; the PDF embeds a subset of a vendored CJK font and draws charts as vectors. Usage figures are cumulative totals to the end of the period
 (the catalogue keeps running counters, not per-period usage).
 """
 
@@ -32,7 +33,8 @@ from kaifang.governance.progress import (
     league_table,
     platform_progress,
 )
-from kaifang.governance.render import Table, bar_chart_svg, to_html, to_xlsx
+from kaifang.governance.render import BarChart, Table, bar_chart_svg, to_html, to_xlsx
+from kaifang.governance.render_pdf import to_pdf
 from kaifang.governance.statistics import (
     SLA_COLUMNS,
     USAGE_COLUMNS,
@@ -40,9 +42,11 @@ from kaifang.governance.statistics import (
     usage_statistics,
 )
 
+ReportFormat = Literal["html", "pdf", "xlsx"]
 PERIOD = re.compile(r"^(\d{4})-(?:(0[1-9]|1[0-2])|Q([1-4]))$")
 MEDIA_TYPES = {
     "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
@@ -212,16 +216,21 @@ STYLE = (
 )
 
 
-def render_html(title: str, tables: list[Table]) -> bytes:
-    """A self-contained HTML document: inline style, inline SVG charts, no external assets."""
-    charts = [
-        bar_chart_svg(
+def report_charts(tables: list[Table]) -> list[BarChart]:
+    """The report's charts, drawn from its tables (top downloads, list progress)."""
+    return [
+        BarChart(
             "下载量前10 (top downloads)", [(r["label"], r["downloads"]) for r in tables[4].rows]
         ),
-        bar_chart_svg(
+        BarChart(
             "清单完成率 (list progress)", [(r["name"], r["share"]) for r in tables[2].rows[:15]]
         ),
     ]
+
+
+def render_html(title: str, tables: list[Table]) -> bytes:
+    """A self-contained HTML document: inline style, inline SVG charts, no external assets."""
+    charts = [bar_chart_svg(c.title, c.bars) for c in report_charts(tables)]
     body = "".join(to_html(t) for t in tables) + "".join(f"<figure>{c}</figure>" for c in charts)
     doc = (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
@@ -236,7 +245,7 @@ def generate_report(
     *,
     period: str,
     organization_id: int | None = None,
-    fmt: Literal["html", "xlsx"] = "html",
+    fmt: ReportFormat = "html",
     actor: Actor | None = None,
 ) -> Report:
     """The operations report of a month or quarter, platform-wide or for one organization."""
@@ -253,10 +262,19 @@ def generate_report(
     tables = report_tables(session, parsed, organization_id)
     if fmt not in MEDIA_TYPES:
         raise InvalidInput(
-            "格式须为 html 或 xlsx (format must be html or xlsx)", details={"field": "format"}
+            "格式须为 html、pdf 或 xlsx (format must be html, pdf or xlsx)",
+            details={"field": "format"},
         )
-    content = render_html(title, tables) if fmt == "html" else to_xlsx(tables)
-    return Report(f"{title}.{fmt}", MEDIA_TYPES[fmt], content)
+    return Report(f"{title}.{fmt}", MEDIA_TYPES[fmt], render(fmt, title, tables))
+
+
+def render(fmt: str, title: str, tables: list[Table]) -> bytes:
+    """The report's tables in one format (the renderers registered for reports)."""
+    if fmt == "pdf":
+        return to_pdf(title, tables, report_charts(tables))
+    if fmt == "xlsx":
+        return to_xlsx(tables)
+    return render_html(title, tables)
 
 
 def _organization(session: Session, organization_id: int | None) -> Organization | None:

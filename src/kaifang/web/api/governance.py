@@ -350,7 +350,7 @@ def generate_report(
     request: Request,
     period: str = Query(description="2021-06 or 2021-Q2"),
     organization_id: int | None = None,
-    format: Literal["html", "xlsx"] = "html",
+    format: Literal["html", "pdf", "xlsx"] = "html",
     actor: Actor = signed_in_policy("report.generate"),
 ) -> Response:
     """The operations report of a month or quarter as a downloadable file."""
