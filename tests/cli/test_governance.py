@@ -3,36 +3,27 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pypdf
 import pytest
 from python_calamine import CalamineWorkbook
-from typer.testing import CliRunner
 
 from kaifang.catalog.vocabularies import seed_vocabularies
 from kaifang.cli import common
 from kaifang.cli.main import app
 from tests import factories
+from tests.cli.conftest import runner
 from tests.governance.conftest import workbook
-
-runner = CliRunner()
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("KAIFANG_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("KAIFANG_QUEUE_BACKEND", "memory")
-    monkeypatch.delenv("KAIFANG_DATABASE_URL", raising=False)
-    common.runtime.cache_clear()
-    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+def world(data_dir: Path) -> Path:
     with common.runtime().db.unit_of_work() as session:
         seed_vocabularies(session)
         org = factories.organization(session, name="市交通运输局")
         factories.published_dataset(session, org=org, title="公交线路信息", formats=["CSV"])
-    yield tmp_path
-    common.runtime.cache_clear()
+    return data_dir
 
 
 def _run(*args: str) -> tuple[int, str, str]:
@@ -48,28 +39,27 @@ def _list_file(tmp_path: Path, organization: str) -> Path:
     return path
 
 
-def test_openlist_import_writes_rows_and_refuses_a_bad_file(data_dir: Path) -> None:
+def test_openlist_import_writes_rows_and_refuses_a_bad_file(world: Path) -> None:
     code, out, _ = _run(
-        "openlist", "import", str(_list_file(data_dir, "市交通运输局")), "--year", "2021"
+        "openlist", "import", str(_list_file(world, "市交通运输局")), "--year", "2021"
     )
     assert code == 0 and "市交通运输局: 1 rows, 1 with a proposed link" in out
-    bad = _list_file(data_dir, "不存在的单位")
+    bad = _list_file(world, "不存在的单位")
     code, _, err = _run("openlist", "import", str(bad), "--year", "2021")
     assert code == 2 and "unknown organization" in err
 
 
-def test_index_compute_prints_the_top_of_the_ranking(data_dir: Path) -> None:
+def test_index_compute_prints_the_top_of_the_ranking(world: Path) -> None:
     code, out, _ = _run("index", "compute", "--as-of", "2021-06-30")
     assert code == 0 and "as of 2021-06-30" in out and "市交通运输局" in out
 
 
 @pytest.mark.parametrize("fmt", ["html", "pdf", "xlsx"])
-def test_report_generate_writes_each_format(data_dir: Path, fmt: str) -> None:
+def test_report_generate_writes_each_format(world: Path, fmt: str) -> None:
     assert (
-        _run("openlist", "import", str(_list_file(data_dir, "市交通运输局")), "--year", "2021")[0]
-        == 0
+        _run("openlist", "import", str(_list_file(world, "市交通运输局")), "--year", "2021")[0] == 0
     )
-    output = data_dir / f"report.{fmt}"
+    output = world / f"report.{fmt}"
     code, out, _ = _run(
         "report", "generate", "--period", "2021-06", "--format", fmt, "--output", str(output)
     )
@@ -84,8 +74,8 @@ def test_report_generate_writes_each_format(data_dir: Path, fmt: str) -> None:
         assert "公共数据开放运营报告" in content.decode()
 
 
-def test_report_generate_rejects_an_unknown_format_or_organization(data_dir: Path) -> None:
-    output = data_dir / "r.doc"
+def test_report_generate_rejects_an_unknown_format_or_organization(world: Path) -> None:
+    output = world / "r.doc"
     code, _, err = _run(
         "report", "generate", "--period", "2021-06", "--format", "doc", "--output", str(output)
     )
