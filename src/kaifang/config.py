@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     catalog_code_template: str = "{region}-{klass}-{seq:05d}"
     query_time_budget_ms: int = 1000
     sqlite_busy_timeout_ms: int = 5000
+    report_schedule_formats: tuple[Literal["html", "pdf", "xlsx"], ...] = ("pdf", "xlsx")
 
     @model_validator(mode="after")
     def _refuse_insecure_secrets(self) -> Settings:

@@ -18,6 +18,7 @@ from kaifang.jobs import (
     JobContext,
     JobRegistry,
     JobStatus,
+    enqueue_daily_jobs,
     enqueue_job,
     get_job,
     install_job_dispatch,
@@ -429,3 +430,19 @@ def test_recovery_fails_a_job_that_crashed_its_worker_every_time(
     assert job.status is JobStatus.FAILED
     assert job.error is not None and "gave up" in job.error
     assert job.lease_until is None and queue.pushed == []
+
+
+def test_daily_kinds_are_enqueued_once_a_day(db: Database) -> None:
+    registry = JobRegistry()
+    registry.register("daily_report", daily=True)(lambda ctx, payload: None)
+    registry.register("on_demand")(lambda ctx, payload: None)
+    assert registry.daily_kinds() == ["daily_report"]
+
+    first = enqueue_daily_jobs(db, today=dt.date(2021, 7, 1), registry=registry)
+    again = enqueue_daily_jobs(db, today=dt.date(2021, 7, 1), registry=registry)
+    next_day = enqueue_daily_jobs(db, today=dt.date(2021, 7, 2), registry=registry)
+
+    assert first == again and next_day != first and len(first) == 1
+    with db.unit_of_work(write=False) as session:
+        job = get_job(session, first[0])
+        assert job.kind == "daily_report" and job.payload == {"today": "2021-07-01"}

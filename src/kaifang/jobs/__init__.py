@@ -13,7 +13,14 @@ from kaifang.jobs.inline import InlineJobQueue
 from kaifang.jobs.interfaces import JobQueue
 from kaifang.jobs.models import Job, JobStatus
 from kaifang.jobs.registry import JobDefinition, JobRegistry, register, registry
-from kaifang.jobs.service import RunOutcome, enqueue_job, get_job, recover_stale_jobs, run_job
+from kaifang.jobs.service import (
+    RunOutcome,
+    enqueue_daily_jobs,
+    enqueue_job,
+    get_job,
+    recover_stale_jobs,
+    run_job,
+)
 from kaifang.jobs.worker import Worker
 
 __all__ = [
@@ -30,6 +37,7 @@ __all__ = [
     "JobStatus",
     "RunOutcome",
     "Worker",
+    "enqueue_daily_jobs",
     "enqueue_job",
     "get_job",
     "install_job_dispatch",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from kaifang.config import Settings
@@ -9,9 +11,10 @@ from kaifang.db import Database
 from kaifang.errors import Unavailable
 from kaifang.jobs.registry import JobRegistry
 from kaifang.jobs.registry import registry as default_registry
-from kaifang.jobs.service import recover_stale_jobs, run_job
+from kaifang.jobs.service import enqueue_daily_jobs, recover_stale_jobs, run_job
 
 QUEUE_NAME = "kaifang"
+CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 def make_huey(settings: Settings, *, name: str = QUEUE_NAME) -> Huey:
@@ -44,6 +47,10 @@ class HueyJobQueue:
         self._sweep_task = huey.periodic_task(crontab(), name="sweep_expired_leases")(
             self._sweep_expired_leases
         )
+        # Hourly, so a worker that was down at midnight still starts the day's jobs.
+        self._daily_task = huey.periodic_task(crontab(minute="5"), name="enqueue_daily_jobs")(
+            self._enqueue_daily_jobs
+        )
 
     @classmethod
     def from_settings(
@@ -70,6 +77,9 @@ class HueyJobQueue:
         outcome = run_job(self.db, self.settings, job_id, registry=self.registry)
         if outcome.retry_in is not None:
             self.enqueue(job_id, delay=outcome.retry_in)
+
+    def _enqueue_daily_jobs(self) -> None:
+        enqueue_daily_jobs(self.db, today=dt.datetime.now(CHINA).date(), registry=self.registry)
 
     def _sweep_expired_leases(self) -> None:
         recover_stale_jobs(self.db, self, include_queued=False)

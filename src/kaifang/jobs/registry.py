@@ -23,6 +23,7 @@ class JobDefinition:
     max_attempts: int = 3
     lease_seconds: float = 300.0
     backoff_seconds: float = 5.0
+    daily: bool = False
 
     def retry_delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based), doubling each time."""
@@ -42,18 +43,22 @@ class JobRegistry:
         max_attempts: int = 3,
         lease_seconds: float = 300.0,
         backoff_seconds: float = 5.0,
+        daily: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Decorator registering ``fn(ctx, payload) -> dict | None`` for ``kind``.
 
         ``lease_seconds`` is how long a run may go without ``ctx.progress`` before another
         worker may take the job over; ``backoff_seconds`` is the first retry delay (doubling).
-        Raises ValueError when ``kind`` is already taken by another function.
+        ``daily`` kinds are enqueued once a (China-local) day by the queue's scheduler, with
+        ``{"today": ISO date}`` as payload. Raises ValueError when ``kind`` is already taken.
         """
         if max_attempts < 1 or lease_seconds <= 0 or backoff_seconds < 0:
             raise ValueError("max_attempts >= 1, lease_seconds > 0 and backoff_seconds >= 0")
 
         def decorator(handler: Handler) -> Handler:
-            definition = JobDefinition(kind, handler, max_attempts, lease_seconds, backoff_seconds)
+            definition = JobDefinition(
+                kind, handler, max_attempts, lease_seconds, backoff_seconds, daily
+            )
             self._add(definition)
             return handler
 
@@ -76,6 +81,10 @@ class JobRegistry:
         if definition is None:
             raise InvalidInput(f"未知的任务类型 (unknown job kind: {kind})", details={"kind": kind})
         return definition
+
+    def daily_kinds(self) -> list[str]:
+        """The kinds registered to run once a day, sorted."""
+        return sorted(k for k, d in self._definitions.items() if d.daily)
 
     def kinds(self) -> list[str]:
         """Every registered kind, sorted."""

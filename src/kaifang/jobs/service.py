@@ -312,3 +312,22 @@ def _fail_exhausted_leases(session: Session, now: dt.datetime) -> None:
         .values(status=JobStatus.FAILED, error=reason, finished_at=now, lease_until=None)
         .execution_options(synchronize_session=False)
     )
+
+
+def enqueue_daily_jobs(
+    db: Database, *, today: dt.date, registry: JobRegistry = default_registry
+) -> list[int]:
+    """Enqueue each daily kind once for ``today`` (idempotent: the key is kind and date)."""
+    ids = []
+    for kind in registry.daily_kinds():
+        with db.unit_of_work() as session:
+            job = enqueue_job(
+                session,
+                kind=kind,
+                payload={"today": today.isoformat()},
+                idempotency_key=f"{kind}:{today.isoformat()}",
+                registry=registry,
+            )
+            session.flush()
+            ids.append(job.id)
+    return ids

@@ -39,12 +39,14 @@ from kaifang.datastore import (
     stream_export,
 )
 from kaifang.errors import BadRequest, InvalidInput, NotFound, PermissionDenied
+from kaifang.governance.usage import UsageKind
 from kaifang.ingest.tasks import LOAD_JOB, serving_key
 from kaifang.jobs import enqueue_job, get_job
 from kaifang.privacy.masking import apply_rule, derive_dataset_key, parse_rule
 from kaifang.runtime import Runtime
 from kaifang.web.apikeys import apply_rate_limit, log_call
 from kaifang.web.deps import get_runtime, policy, signed_in_policy
+from kaifang.web.usage import record_usage
 
 router = APIRouter(prefix="/api/v1", tags=["data"])
 _OP = re.compile(r"__[a-z]+$")
@@ -191,8 +193,8 @@ def _check_quota(session: Session, decision: AccessDecision) -> None:
             charge_grant(session, decision.grant, 0)  # raises RateLimited with the reason
 
 
-def _account(request: Request, dataset: Dataset, rows: int, status: int = 200) -> None:
-    """Charge the grant's quota and queue the call-log record for one served call."""
+def _account(request: Request, dataset: Dataset, rows: int, usage: UsageKind = "api_call") -> None:
+    """Charge the grant's quota and queue the call-log record and usage event of a served call."""
     decision: AccessDecision = request.state.data_decision
     grant_id = decision.grant.id if decision.grant is not None else None
     if decision.grant is not None:
@@ -201,7 +203,7 @@ def _account(request: Request, dataset: Dataset, rows: int, status: int = 200) -
     latency = int((time.monotonic() - request.state.data_started) * 1000)
     record = CallRecord(
         dataset_id=dataset.id,
-        status=status,
+        status=200,
         rows=rows,
         organization_id=dataset.organization_id,
         region_code=dataset.region_code,
@@ -210,6 +212,7 @@ def _account(request: Request, dataset: Dataset, rows: int, status: int = 200) -
         latency_ms=latency,
     )
     log_call(request, record)
+    record_usage(request, usage, dataset)
 
 
 def _params(request: Request) -> list[tuple[str, str]]:
@@ -348,7 +351,7 @@ def dataset_export(dataset_id: int, fmt: str, request: Request) -> StreamingResp
         geo=GeoSpec(lat=geo.get("lat"), lng=geo.get("lng"), geometry=geo.get("geometry")),
     )
     _count_download(get_runtime(request), dataset.id)
-    _account(request, dataset, 0)
+    _account(request, dataset, 0, usage="download")
     headers = {
         "content-disposition": content_disposition(dataset.title, exporter.extension),
         "x-content-type-options": "nosniff",
