@@ -43,6 +43,7 @@ class BatchWriter(Generic[RecordT]):
         self.interval = interval
         self.max_pending = max_pending
         self.dropped = 0
+        self.written = 0
         self._pending: list[RecordT] = []
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
@@ -78,6 +79,7 @@ class BatchWriter(Generic[RecordT]):
                     rows = [dataclasses.asdict(r) for r in batch]  # type: ignore[call-overload]
                     session.execute(insert(self._model), rows)
                     self.after_insert(session, batch)
+                self.written += len(batch)
             except Exception:
                 log.exception("%s flush failed; %d records kept for retry", self.name, len(batch))
                 with self._lock:

@@ -29,6 +29,7 @@ PAGE_TEMPLATES = [
             "developer.html",
             "register.html",
             "account.html",
+            "open_index.html",
         )
     ),
 ]

@@ -8,6 +8,19 @@ from dataclasses import dataclass
 from kaifang.catalog.vocabularies import DEFAULT_DOMAINS, domain_code
 from kaifang.errors import InvalidInput
 
+# The method as the evaluators' export states it (the package docstring).
+METHOD = """The open index (开放指数): four layers modelled on the China Open Data Index (中国开放数林指数).
+
+No official weights are published (the Fudan reports show them only in a figure; see
+shared/reference/china-open-data.md §1.3), so the weights below are our own defaults, are
+stored with every snapshot and can be overridden per computation. Within a layer, indicator
+weights are relative and are normalised to sum to 1 over the indicators that apply.
+
+Scoring: shares score 100 × share; counts score 100 × value ÷ the best peer of the same kind
+(organizations against organizations, regions against regions); readiness values are entered
+by the bureau on a 0-100 scale, with an evidence link, and count 0 until entered. An indicator
+with no basis (e.g. application timeliness with no applications) is left out of its layer.
+"""
 KEY_DOMAINS = DEFAULT_DOMAINS[:8]
 KEY_DOMAIN_CODES = tuple(domain_code(d) for d in KEY_DOMAINS)
 METADATA_FIELDS = ("summary", "contact_name", "licence", "update_frequency", "spatial_coverage")

@@ -18,6 +18,7 @@ from kaifang.governance.index.definitions import (
     INDICATORS,
     KEY_DOMAINS,
     LAYERS,
+    METHOD,
     WEIGHT_NOTE,
 )
 from kaifang.governance.models import IndexSnapshot, ReadinessValue
@@ -104,7 +105,7 @@ def export_snapshot(snapshot: IndexSnapshot) -> dict[str, Any]:
         "snapshot_id": snapshot.id,
         "as_of": snapshot.as_of.isoformat(),
         "computed_at": snapshot.computed_at.isoformat(),
-        "method": __doc__,
+        "method": METHOD,
         "definitions": definitions(),
         "weights": snapshot.weights,
         "results": snapshot.results,

@@ -14,6 +14,7 @@ def page_routers() -> list[APIRouter]:
         datasets,
         developer,
         directory,
+        governance,
         home,
         register,
         review,
@@ -33,6 +34,7 @@ def page_routers() -> list[APIRouter]:
         workbench_edit.router,
         review.router,
         admin.router,
+        governance.router,
         workbench.router,
         access.router,
     ]
