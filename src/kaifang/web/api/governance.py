@@ -225,17 +225,20 @@ def get_league_table(
     format: Literal["json", "xlsx"] = "json",
     actor: Actor = signed_in_policy("stats.read"),
 ) -> dict[str, Any] | Response:
-    """Organizations ranked by list progress, flagged when behind the milestone (晾晒通报)."""
-    _scope(request, actor, "stats.read", None)
+    """Organizations ranked by list progress, flagged when behind the milestone (晾晒通报);
+    a region-bound actor's table ranks their region's organizations."""
     day = as_of or dt.date.today()
     with _uow(request, write=False) as session:
+        ids = reports.resolve_scope(session, actor=actor, action="stats.read").organization_ids
         if format == "xlsx":
-            content = progress.league_table_xlsx(session, year=year, as_of=day)
+            content = progress.league_table_xlsx(
+                session, year=year, as_of=day, organization_ids=ids
+            )
             return _file(content, XLSX, f"晾晒通报-{year}-{day}", "xlsx")
         return {
             "year": year,
             "as_of": day.isoformat(),
-            "items": progress.league_table(session, year=year, as_of=day),
+            "items": progress.league_table(session, year=year, as_of=day, organization_ids=ids),
         }
 
 
@@ -253,20 +256,28 @@ def get_statistics(
     format: Literal["json", "csv", "xlsx"] = "json",
     actor: Actor = signed_in_policy("stats.read"),
 ) -> dict[str, Any] | Response:
-    """Catalogue, usage or application-SLA statistics as JSON, CSV or XLSX."""
-    _scope(request, actor, "stats.read", organization_id)
-    filters: dict[str, Any] = {}
-    if organization_id is not None:
-        filters = (
-            {"organization_ids": [organization_id]}
-            if kind == "sla"
-            else {"organization_id": organization_id}
-        )
+    """Catalogue, usage or application-SLA statistics as JSON, CSV or XLSX, limited to the
+    actor's organization or region."""
     with _uow(request, write=False) as session:
+        scope = reports.resolve_scope(
+            session, actor=actor, organization_id=organization_id, action="stats.read"
+        )
+        filters = _statistics_filters(kind, scope)
         table = statistics.statistics_tables(session, kind=kind, group_by=group_by, **filters)
     if format == "json":
         return {"kind": kind, "group_by": group_by, "items": table.rows}
     return _table_file(table, format)
+
+
+def _statistics_filters(kind: str, scope: reports.ReportScope) -> dict[str, Any]:
+    if scope.organization_id is not None:
+        key = "organization_ids" if kind == "sla" else "organization_id"
+        return {key: [scope.organization_id] if kind == "sla" else scope.organization_id}
+    if scope.region_code is not None:
+        if kind == "catalogue":
+            return {"region_code": scope.region_code}
+        return {"organization_ids": scope.organization_ids}
+    return {}
 
 
 # --- index ----------------------------------------------------------------------------------
