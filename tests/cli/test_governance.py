@@ -84,3 +84,11 @@ def test_report_generate_rejects_an_unknown_format_or_organization(world: Path) 
         "report", "generate", "--period", "2021-06", "--org", "nobody", "--output", str(output)
     )
     assert code == 2 and "unknown organization" in err
+
+
+def test_report_scheduled_stores_last_months_reports_once(world: Path) -> None:
+    code, out, _ = _run("report", "scheduled", "--today", "2021-07-01")
+    # the platform and one organization, for 2021-06 and 2021-Q2, as PDF and XLSX
+    assert code == 0 and "8 reports stored" in out and "全平台 2021-Q2" in out
+    code, out, _ = _run("report", "scheduled", "--today", "2021-07-15")
+    assert code == 0 and "0 reports stored" in out

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from kaifang.auth.actor import SYSTEM
 from kaifang.auth.models import Organization
-from kaifang.cli.common import fail, unit_of_work
+from kaifang.cli.common import fail, runtime, unit_of_work
 from kaifang.governance import index as index_service
 from kaifang.governance import openlists, reports
 
@@ -92,3 +92,21 @@ def generate(
         )
     output.write_bytes(report.content)
     typer.echo(f"wrote {output} ({len(report.content)} bytes)")
+
+
+@report_app.command("scheduled")
+def scheduled(
+    today: str | None = typer.Option(None, "--today", help="YYYY-MM-DD; default today"),
+) -> None:
+    """Store the reports due after the last month (and quarter) ended, as the daily job does."""
+    day = dt.date.fromisoformat(today) if today else dt.date.today()
+    with unit_of_work() as session:
+        stored = reports.generate_due_reports(
+            session,
+            runtime().blobs,
+            today=day,
+            formats=runtime().settings.report_schedule_formats,
+        )
+        for row in stored:
+            typer.echo(f"stored {row.id}: {row.title}.{row.format}")
+    typer.echo(f"{len(stored)} reports stored")
