@@ -12,6 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS: dict[str, list[str]] = {
+    "usage": ["bench/governance/bench_usage.py"],
     "ingest": ["bench/ingest/run.py"],
     "datastore": ["bench/datastore/bench_datastore.py"],
     "search": ["-m", "bench.search.run"],

@@ -6,6 +6,7 @@ import importlib
 import logging
 
 from kaifang.access.calllog import install_call_log
+from kaifang.governance.usage import install_usage_log
 from kaifang.jobs import HueyJobQueue, Worker, install_job_dispatch
 from kaifang.runtime import Runtime
 from kaifang.search import service as search_service
@@ -18,6 +19,7 @@ TASK_MODULES = (
     "kaifang.access.tasks",
     "kaifang.search.tasks",
     "kaifang.interop.harvest.tasks",
+    "kaifang.governance.tasks",
 )
 
 
@@ -41,6 +43,7 @@ def compose(runtime: Runtime, *, embedded_worker: bool) -> Runtime:
     install_job_dispatch(runtime.db, runtime.queue)
     _install_search(runtime)
     install_call_log(runtime)
+    install_usage_log(runtime)
     if embedded_worker and isinstance(runtime.queue, HueyJobQueue):
         worker = Worker(runtime.queue)
         runtime.extras["on_start"].append(worker.start)

@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     catalog_code_template: str = "{region}-{klass}-{seq:05d}"
     query_time_budget_ms: int = 1000
     sqlite_busy_timeout_ms: int = 5000
+    report_schedule_formats: tuple[Literal["html", "pdf", "xlsx"], ...] = ("pdf", "xlsx")
 
     harvest_trusted_hosts: list[str] = Field(default_factory=list)
     harvest_max_page_bytes: int = 20 * 1024 * 1024

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 import xlsxwriter
@@ -18,10 +20,22 @@ from kaifang.governance.models import (
     OpenListRow,
     PlanSetting,
     ReadinessValue,
+    StoredReport,
+    UsageEvent,
 )
+from kaifang.governance.usage import UsageRecord
 
 GOVERNANCE_TABLES = [
-    t.__table__ for t in (OpenList, OpenListRow, PlanSetting, ReadinessValue, IndexSnapshot)
+    t.__table__
+    for t in (
+        OpenList,
+        OpenListRow,
+        PlanSetting,
+        ReadinessValue,
+        IndexSnapshot,
+        UsageEvent,
+        StoredReport,
+    )
 ]
 HEADER = [
     "单位名称",
@@ -64,3 +78,16 @@ def published_on(dataset: object, day: dt.date) -> None:
     moment = dt.datetime.combine(day, dt.time(4, 0), dt.UTC)
     dataset.first_published_at = moment  # type: ignore[attr-defined]
     dataset.last_updated_at = moment  # type: ignore[attr-defined]
+
+
+def used(
+    session: Session, dataset: Any, kind: str, *, on: dt.date, users: Sequence[str] = ("u:1",)
+) -> None:
+    """Add one usage event per user of ``dataset`` at noon China time on ``on``."""
+    moment = dt.datetime.combine(on, dt.time(4), tzinfo=dt.UTC)
+    for user in users:
+        record = UsageRecord(
+            kind, dataset.id, dataset.organization_id, dataset.region_code, user, moment
+        )
+        session.add(UsageEvent(**dataclasses.asdict(record)))
+    session.flush()

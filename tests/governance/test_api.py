@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from kaifang.auth.actor import SYSTEM
+from kaifang.governance import openlists
 from tests import factories
 from tests.governance.conftest import workbook
 from tests.web.helpers import bearer
@@ -104,3 +106,29 @@ def test_governance_api_journey(client: TestClient, session: Session) -> None:
     report = client.get("/api/v1/governance/reports?period=2021-06&format=html", headers=reviewer)
     assert report.status_code == 200 and "<svg" in report.text
     assert "attachment" in report.headers["content-disposition"]
+
+
+def test_a_district_reviewer_gets_district_figures_only(
+    client: TestClient, session: Session
+) -> None:
+    city = factories.organization(session, name="市交通运输局", region_code="3310")
+    factories.region(session, "331002", "椒江区")
+    county = factories.organization(session, name="椒江区交通局", region_code="331002")
+    for org in (city, county):
+        factories.published_dataset(session, org=org, title=f"{org.name}数据")
+        rows = [[org.name, "交通出行", f"{org.name}数据", "线路名称", "", "2021-06"]]
+        openlists.import_open_list(
+            session, actor=SYSTEM, data=workbook(rows), filename="l", year=2021
+        )
+    factories.user(session, role="reviewer", region_code="331002", username="jj-reviewer")
+    session.commit()
+    headers = bearer(client, "jj-reviewer")
+    league = client.get("/api/v1/governance/league-table?year=2021", headers=headers).json()
+    assert [r["name"] for r in league["items"]] == ["椒江区交通局"]
+    assert league["items"][0]["rank"] == 1
+    stats = client.get("/api/v1/governance/statistics?kind=catalogue", headers=headers).json()
+    assert [r["label"] for r in stats["items"]] == ["椒江区交通局"]
+    sla = client.get("/api/v1/governance/statistics?kind=sla", headers=headers).json()
+    assert [r["label"] for r in sla["items"]] == ["椒江区交通局"]
+    other = client.get(f"/api/v1/governance/statistics?organization_id={city.id}", headers=headers)
+    assert other.status_code == 403

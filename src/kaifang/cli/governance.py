@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal
+from typing import cast
 
 import typer
 from sqlalchemy import or_, select
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from kaifang.auth.actor import SYSTEM
 from kaifang.auth.models import Organization
-from kaifang.cli.common import fail, unit_of_work
+from kaifang.cli.common import fail, runtime, unit_of_work
 from kaifang.governance import index as index_service
 from kaifang.governance import openlists, reports
 
@@ -79,16 +79,34 @@ def compute(
 def generate(
     period: str = typer.Option(..., "--period", help="2021-06 or 2021-Q2"),
     output: Path = typer.Option(..., "--output", dir_okay=False),
-    fmt: str = typer.Option("html", "--format", help="html or xlsx"),
+    fmt: str = typer.Option("html", "--format", help="html, pdf or xlsx"),
     org: str | None = typer.Option(None, "--org"),
 ) -> None:
     """Write the operations report of a month or quarter to a file."""
-    if fmt not in ("html", "xlsx"):
-        fail("--format 须为 html 或 xlsx (html or xlsx)")
-    kind: Literal["html", "xlsx"] = "xlsx" if fmt == "xlsx" else "html"
+    if fmt not in reports.MEDIA_TYPES:
+        fail("--format 须为 html、pdf 或 xlsx (html, pdf or xlsx)")
+    kind = cast(reports.ReportFormat, fmt)
     with unit_of_work() as session:
         report = reports.generate_report(
             session, period=period, organization_id=_org_id(session, org), fmt=kind
         )
     output.write_bytes(report.content)
     typer.echo(f"wrote {output} ({len(report.content)} bytes)")
+
+
+@report_app.command("scheduled")
+def scheduled(
+    today: str | None = typer.Option(None, "--today", help="YYYY-MM-DD; default today"),
+) -> None:
+    """Store the reports due after the last month (and quarter) ended, as the daily job does."""
+    day = dt.date.fromisoformat(today) if today else dt.date.today()
+    with unit_of_work() as session:
+        stored = reports.generate_due_reports(
+            session,
+            runtime().blobs,
+            today=day,
+            formats=runtime().settings.report_schedule_formats,
+        )
+        for row in stored:
+            typer.echo(f"stored {row.id}: {row.title}.{row.format}")
+    typer.echo(f"{len(stored)} reports stored")

@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kaifang.auth.models import Organization
@@ -112,3 +122,51 @@ class IndexSnapshot(Base):
     computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     weights: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     results: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class UsageEvent(Base):
+    """One page view, download or data-API call of a dataset, written in batches.
+
+    ``user_key`` identifies a distinct user without storing who they are: ``u:<user id>``,
+    ``k:<API key id>`` or ``a:<hash of address and browser>`` for anonymous visitors.
+    """
+
+    __tablename__ = "usage_events"
+    __table_args__ = (
+        Index("ix_usage_events_day_dataset", "day", "dataset_id"),
+        Index("ix_usage_events_day_organization", "day", "organization_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    dataset_id: Mapped[int] = mapped_column(Integer)
+    organization_id: Mapped[int] = mapped_column(Integer)
+    region_code: Mapped[str] = mapped_column(String(12), default="")
+    user_key: Mapped[str] = mapped_column(String(40), default="")
+    day: Mapped[dt.date] = mapped_column(Date)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StoredReport(Base):
+    """A generated operations report kept in the blob store, listed with its generation time."""
+
+    __tablename__ = "stored_reports"
+    __table_args__ = (Index("ix_stored_reports_period_scope", "period", "scope_key", "format"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(10))
+    scope_key: Mapped[str] = mapped_column(String(40))
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id"), nullable=True, index=True
+    )
+    region_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    format: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(300))
+    filename: Mapped[str] = mapped_column(String(320))
+    media_type: Mapped[str] = mapped_column(String(100))
+    blob_key: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    trigger: Mapped[str] = mapped_column(String(20), default="on_demand")
+    generated_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    generated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

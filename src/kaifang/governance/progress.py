@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -195,12 +195,19 @@ def platform_progress(session: Session, *, year: int, as_of: dt.date) -> Progres
 # --- league table ---------------------------------------------------------------------------
 
 
-def league_table(session: Session, *, year: int, as_of: dt.date) -> list[dict[str, Any]]:
-    """Organizations ranked by done share, then done rows; ``behind`` flags missed milestones."""
-    ranked = sorted(
-        organization_progress(session, year=year, as_of=as_of),
-        key=lambda p: (-p.share, -p.done, p.name),
-    )
+def league_table(
+    session: Session,
+    *,
+    year: int,
+    as_of: dt.date,
+    organization_ids: Collection[int] | None = None,
+) -> list[dict[str, Any]]:
+    """Organizations (all, or those given) ranked by done share, then done rows; ``behind``
+    flags missed milestones."""
+    units = organization_progress(session, year=year, as_of=as_of)
+    if organization_ids is not None:
+        units = [p for p in units if int(p.key) in organization_ids]
+    ranked = sorted(units, key=lambda p: (-p.share, -p.done, p.name))
     return [{"rank": i, **p.as_dict()} for i, p in enumerate(ranked, start=1)]
 
 
@@ -219,9 +226,15 @@ LEAGUE_COLUMNS = (
 )
 
 
-def league_table_xlsx(session: Session, *, year: int, as_of: dt.date) -> bytes:
+def league_table_xlsx(
+    session: Session,
+    *,
+    year: int,
+    as_of: dt.date,
+    organization_ids: Collection[int] | None = None,
+) -> bytes:
     """The league table as one XLSX sheet titled with the year and date."""
-    rows = league_table(session, year=year, as_of=as_of)
+    rows = league_table(session, year=year, as_of=as_of, organization_ids=organization_ids)
     for row in rows:
         row["behind"] = "是" if row["behind"] else "否"
     return to_xlsx([Table(f"{year}晾晒通报{as_of.isoformat()}", LEAGUE_COLUMNS, rows)])

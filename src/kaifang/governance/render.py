@@ -75,19 +75,27 @@ def to_html(table: Table) -> str:
     """An escaped HTML table with a caption."""
     head = "".join(f"<th>{html.escape(h)}</th>" for _, h in table.columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_text(v))}</td>" for v in table.values(r)) + "</tr>"
+        "<tr>" + "".join(f"<td>{html.escape(text_of(v))}</td>" for v in table.values(r)) + "</tr>"
         for r in table.rows
     )
     caption = html.escape(table.title)
     return f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _text(value: Any) -> str:
+def text_of(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """A horizontal bar chart's data: drawn as SVG in HTML and as vector paths in PDF."""
+
+    title: str
+    bars: Sequence[tuple[str, float]]
 
 
 def bar_chart_svg(title: str, bars: Sequence[tuple[str, float]], *, width: int = 640) -> str:
@@ -106,7 +114,7 @@ def bar_chart_svg(title: str, bars: Sequence[tuple[str, float]], *, width: int =
         parts.append(
             f'<text x="0" y="{y + 13}" font-size="12">{html.escape(label[:18])}</text>'
             f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h}" fill="#3b7dd8"/>'
-            f'<text x="{label_w + w + 4}" y="{y + 13}" font-size="12">{_text(value)}</text>'
+            f'<text x="{label_w + w + 4}" y="{y + 13}" font-size="12">{text_of(value)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

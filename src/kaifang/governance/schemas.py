@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -73,6 +73,32 @@ class OpenListOut(BaseModel):
     submitted_at: dt.datetime | None
     approved_at: dt.datetime | None
     rows: list[OpenListRowOut] = []
+
+
+class StoreReportIn(BaseModel):
+    """Which report to generate and keep."""
+
+    period: str = Field(max_length=10, description="2021-06 or 2021-Q2")
+    organization_id: int | None = None
+    region_code: str | None = Field(default=None, max_length=12)
+    format: Literal["html", "pdf", "xlsx"] = "pdf"
+
+
+class StoredReportOut(BaseModel):
+    """A stored report as listed: what it covers and when it was generated."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    period: str
+    scope_key: str
+    organization_id: int | None
+    region_code: str | None
+    format: str
+    title: str
+    size_bytes: int
+    trigger: str
+    generated_at: dt.datetime
 
 
 def open_list_out(open_list: Any) -> OpenListOut:

@@ -4,7 +4,7 @@ result renders as JSON, CSV or XLSX through ``render.Table``."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -151,12 +151,16 @@ def usage_statistics(
     *,
     by: Literal["dataset", "organization"] = "organization",
     organization_id: int | None = None,
+    organization_ids: Collection[int] | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Views, downloads and API calls of published datasets, per dataset or organization."""
+    """Running view, download and API-call counters of published datasets, per dataset or
+    organization (all organizations, one, or those given)."""
     org_names = {i: n for i, n in session.execute(select(Organization.id, Organization.name))}
     totals: dict[str, dict[str, Any]] = {}
     for ds in published_datasets(session, organization_id=organization_id):
+        if organization_ids is not None and ds.organization_id not in organization_ids:
+            continue
         key, label = (
             (ds.catalog_code, ds.title)
             if by == "dataset"

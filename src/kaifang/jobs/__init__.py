@@ -13,7 +13,13 @@ from kaifang.jobs.inline import InlineJobQueue
 from kaifang.jobs.interfaces import JobQueue
 from kaifang.jobs.models import Job, JobStatus
 from kaifang.jobs.registry import JobDefinition, JobRegistry, register, registry
-from kaifang.jobs.service import RunOutcome, enqueue_job, get_job, recover_stale_jobs, run_job
+from kaifang.jobs.service import (
+    RunOutcome,
+    enqueue_job,
+    get_job,
+    recover_stale_jobs,
+    run_job,
+)
 from kaifang.jobs.worker import Worker
 
 __all__ = [

@@ -87,6 +87,10 @@ class JobRegistry:
             raise InvalidInput(f"未知的任务类型 (unknown job kind: {kind})", details={"kind": kind})
         return definition
 
+    def daily_kinds(self) -> list[str]:
+        """The kinds registered to run once a day, sorted."""
+        return sorted(k for k, d in self._definitions.items() if d.daily)
+
     def kinds(self) -> list[str]:
         """Every registered kind, sorted."""
         return sorted(self._definitions)
@@ -111,10 +115,6 @@ class JobRegistry:
                 check(db)
             except Exception:
                 logger.exception("periodic check %s failed", name)
-
-    def daily_kinds(self) -> list[str]:
-        """The kinds registered with ``daily=True``, sorted."""
-        return sorted(k for k, d in self._definitions.items() if d.daily)
 
 
 def _qualname(handler: Handler) -> str:

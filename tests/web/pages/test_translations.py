@@ -41,6 +41,7 @@ PAGE_TEMPLATES = [
             "developer_keys.html",
             "register.html",
             "account.html",
+            "open_index.html",
         )
     ),
 ]

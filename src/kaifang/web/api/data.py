@@ -39,12 +39,14 @@ from kaifang.datastore import (
 )
 from kaifang.datastore.coords import ACCURACY_NOTE, convertible, needs_shift
 from kaifang.errors import BadRequest, InvalidInput, NotFound, PermissionDenied
+from kaifang.governance.usage import UsageKind
 from kaifang.ingest.tasks import serving_key
 from kaifang.privacy.masking import apply_rule, derive_dataset_key, parse_rule
 from kaifang.runtime import Runtime
 from kaifang.web.api.data_load import start_load_now as _start_ingest  # noqa: F401  (CKAN layer)
 from kaifang.web.apikeys import apply_rate_limit, log_call
 from kaifang.web.deps import get_runtime, policy
+from kaifang.web.usage import record_usage
 
 router = APIRouter(prefix="/api/v1", tags=["data"])
 _OP = re.compile(r"__[a-z]+$")
@@ -185,8 +187,8 @@ def _check_quota(session: Session, decision: AccessDecision) -> None:
             charge_grant(session, decision.grant, 0)  # raises RateLimited with the reason
 
 
-def _account(request: Request, dataset: Dataset, rows: int, status: int = 200) -> None:
-    """Charge the grant's quota and queue the call-log record for one served call."""
+def _account(request: Request, dataset: Dataset, rows: int, usage: UsageKind = "api_call") -> None:
+    """Charge the grant's quota and queue the call-log record and usage event of a served call."""
     decision: AccessDecision = request.state.data_decision
     grant_id = decision.grant.id if decision.grant is not None else None
     if decision.grant is not None:
@@ -195,7 +197,7 @@ def _account(request: Request, dataset: Dataset, rows: int, status: int = 200) -
     latency = int((time.monotonic() - request.state.data_started) * 1000)
     record = CallRecord(
         dataset_id=dataset.id,
-        status=status,
+        status=200,
         rows=rows,
         organization_id=dataset.organization_id,
         region_code=dataset.region_code,
@@ -204,6 +206,7 @@ def _account(request: Request, dataset: Dataset, rows: int, status: int = 200) -
         latency_ms=latency,
     )
     log_call(request, record)
+    record_usage(request, usage, dataset)
 
 
 def _params(request: Request) -> list[tuple[str, str]]:
@@ -385,7 +388,7 @@ def dataset_export(dataset_id: int, fmt: str, request: Request) -> StreamingResp
         mark=_extract_marker(request, version, export_format),
     )
     _count_download(get_runtime(request), dataset.id)
-    _account(request, dataset, 0)
+    _account(request, dataset, 0, usage="download")
     headers = {
         "content-disposition": content_disposition(dataset.title, exporter.extension),
         "x-content-type-options": "nosniff",

@@ -17,7 +17,7 @@ from kaifang.datastore.export import content_disposition
 from kaifang.errors import NotFound, TooLarge
 from kaifang.governance import index as index_service
 from kaifang.governance import openlists, progress, reports, statistics
-from kaifang.governance.render import to_csv, to_xlsx
+from kaifang.governance.render import Table, to_csv, to_xlsx
 from kaifang.governance.schemas import (
     ComputeIn,
     LinkIn,
@@ -25,8 +25,11 @@ from kaifang.governance.schemas import (
     OpenListRowOut,
     ReadinessIn,
     RowPatch,
+    StoredReportOut,
+    StoreReportIn,
     open_list_out,
 )
+from kaifang.governance.usage import USAGE_TIME_COLUMNS, UsageQuery, usage_over_time
 from kaifang.web.deps import get_runtime, signed_in_policy
 
 router = APIRouter(prefix="/api/v1/governance", tags=["governance"])
@@ -43,6 +46,13 @@ def _file(content: bytes, media_type: str, stem: str, ext: str) -> Response:
         media_type=media_type,
         headers={"Content-Disposition": content_disposition(stem, ext)},
     )
+
+
+def _table_file(table: Table, fmt: str) -> Response:
+    if fmt == "csv":
+        data = ("\ufeff" + to_csv(table)).encode()
+        return _file(data, "text/csv; charset=utf-8", table.title, "csv")
+    return _file(to_xlsx([table]), XLSX, table.title, "xlsx")
 
 
 def _scope(request: Request, actor: Actor, action: str, organization_id: int | None) -> None:
@@ -217,17 +227,20 @@ def get_league_table(
     format: Literal["json", "xlsx"] = "json",
     actor: Actor = signed_in_policy("stats.read"),
 ) -> dict[str, Any] | Response:
-    """Organizations ranked by list progress, flagged when behind the milestone (晾晒通报)."""
-    _scope(request, actor, "stats.read", None)
+    """Organizations ranked by list progress, flagged when behind the milestone (晾晒通报);
+    a region-bound actor's table ranks their region's organizations."""
     day = as_of or dt.date.today()
     with _uow(request, write=False) as session:
+        ids = reports.resolve_scope(session, actor=actor, action="stats.read").organization_ids
         if format == "xlsx":
-            content = progress.league_table_xlsx(session, year=year, as_of=day)
+            content = progress.league_table_xlsx(
+                session, year=year, as_of=day, organization_ids=ids
+            )
             return _file(content, XLSX, f"晾晒通报-{year}-{day}", "xlsx")
         return {
             "year": year,
             "as_of": day.isoformat(),
-            "items": progress.league_table(session, year=year, as_of=day),
+            "items": progress.league_table(session, year=year, as_of=day, organization_ids=ids),
         }
 
 
@@ -261,24 +274,28 @@ def get_statistics(
     format: Literal["json", "csv", "xlsx"] = "json",
     actor: Actor = signed_in_policy("stats.read"),
 ) -> dict[str, Any] | Response:
-    """Catalogue, usage or application-SLA statistics as JSON, CSV or XLSX."""
-    _scope(request, actor, "stats.read", organization_id)
-    filters: dict[str, Any] = {}
-    if organization_id is not None:
-        filters = (
-            {"organization_ids": [organization_id]}
-            if kind == "sla"
-            else {"organization_id": organization_id}
-        )
+    """Catalogue, usage or application-SLA statistics as JSON, CSV or XLSX, limited to the
+    actor's organization or region."""
     with _uow(request, write=False) as session:
-        table = statistics.statistics_tables(session, kind=kind, group_by=group_by, **filters)
-    if format == "csv":
-        return _file(
-            ("\ufeff" + to_csv(table)).encode(), "text/csv; charset=utf-8", table.title, "csv"
+        scope = reports.resolve_scope(
+            session, actor=actor, organization_id=organization_id, action="stats.read"
         )
-    if format == "xlsx":
-        return _file(to_xlsx([table]), XLSX, table.title, "xlsx")
-    return {"kind": kind, "group_by": group_by, "items": table.rows}
+        filters = _statistics_filters(kind, scope)
+        table = statistics.statistics_tables(session, kind=kind, group_by=group_by, **filters)
+    if format == "json":
+        return {"kind": kind, "group_by": group_by, "items": table.rows}
+    return _table_file(table, format)
+
+
+def _statistics_filters(kind: str, scope: reports.ReportScope) -> dict[str, Any]:
+    if scope.organization_id is not None:
+        key = "organization_ids" if kind == "sla" else "organization_id"
+        return {key: [scope.organization_id] if kind == "sla" else scope.organization_id}
+    if scope.region_code is not None:
+        if kind == "catalogue":
+            return {"region_code": scope.region_code}
+        return {"organization_ids": scope.organization_ids}
+    return {}
 
 
 # --- index ----------------------------------------------------------------------------------
@@ -368,13 +385,93 @@ def generate_report(
     request: Request,
     period: str = Query(description="2021-06 or 2021-Q2"),
     organization_id: int | None = None,
-    format: Literal["html", "xlsx"] = "html",
+    region_code: str | None = None,
+    format: Literal["html", "pdf", "xlsx"] = "html",
     actor: Actor = signed_in_policy("report.generate"),
 ) -> Response:
-    """The operations report of a month or quarter as a downloadable file."""
+    """The operations report of a month or quarter as a downloadable file (a region-bound
+    reviewer's report covers their region's organizations only)."""
     with _uow(request, write=False) as session:
         report = reports.generate_report(
-            session, period=period, organization_id=organization_id, fmt=format, actor=actor
+            session,
+            period=period,
+            organization_id=organization_id,
+            region_code=region_code,
+            fmt=format,
+            actor=actor,
         )
     stem = report.filename.rsplit(".", 1)[0]
     return _file(report.content, report.media_type, stem, format)
+
+
+@router.post("/reports/stored", status_code=201)
+def store_report(
+    request: Request, body: StoreReportIn, actor: Actor = signed_in_policy("report.generate")
+) -> StoredReportOut:
+    """Generate a report now and keep it; it is listed with its generation time."""
+    with _uow(request) as session:
+        row = reports.store_report(
+            session,
+            blobs=get_runtime(request).blobs,
+            period=body.period,
+            organization_id=body.organization_id,
+            region_code=body.region_code,
+            fmt=body.format,
+            actor=actor,
+        )
+        return StoredReportOut.model_validate(row)
+
+
+@router.get("/reports/stored")
+def list_stored_reports(
+    request: Request,
+    period: str | None = None,
+    next: int | None = Query(default=None, description="cursor from the previous page"),
+    limit: int = Query(default=50, ge=1, le=200),
+    actor: Actor = signed_in_policy("report.generate"),
+) -> dict[str, Any]:
+    """Stored reports the actor may read, newest first, with their generation time."""
+    with _uow(request, write=False) as session:
+        rows = reports.list_stored_reports(
+            session, actor=actor, period=period, before_id=next, limit=limit
+        )
+        items = [StoredReportOut.model_validate(r).model_dump(mode="json") for r in rows]
+    return {"items": items, "next": rows[-1].id if len(rows) == limit else None}
+
+
+@router.get("/reports/stored/{report_id}/download")
+def download_stored_report(
+    request: Request, report_id: int, actor: Actor = signed_in_policy("report.generate")
+) -> Response:
+    """The stored report's file."""
+    with _uow(request, write=False) as session:
+        row, content = reports.get_stored_report(
+            session, get_runtime(request).blobs, actor=actor, report_id=report_id
+        )
+    return _file(content, row.media_type, row.title, row.format)
+
+
+# --- usage over time ------------------------------------------------------------------------
+
+
+@router.get("/usage", response_model=None)
+def get_usage(
+    request: Request,
+    start: dt.date,
+    end: dt.date,
+    by: Literal["dataset", "organization"] = "organization",
+    granularity: Literal["month", "day", "total"] = "month",
+    organization_id: int | None = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+    actor: Actor = signed_in_policy("stats.read"),
+) -> dict[str, Any] | Response:
+    """Views, downloads, API calls and distinct users per period, dataset or organization."""
+    with _uow(request, write=False) as session:
+        scope = reports.resolve_scope(
+            session, actor=actor, organization_id=organization_id, action="stats.read"
+        )
+        query = UsageQuery(start, end, by, granularity, scope.organization_ids)
+        table = Table("使用统计", USAGE_TIME_COLUMNS, usage_over_time(session, query))
+    if format == "json":
+        return {"by": by, "granularity": granularity, "items": table.rows}
+    return _table_file(table, format)

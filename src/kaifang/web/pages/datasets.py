@@ -29,6 +29,7 @@ from kaifang.web.pages.presenters import (
     timeliness,
 )
 from kaifang.web.templating import render
+from kaifang.web.usage import record_usage
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,6 +50,7 @@ def dataset_page(dataset_id: int, request: Request, actor: Actor = policy(None))
             **_trail(session, actor, dataset),
             "can_edit": can(actor, "dataset.edit", catalog_service.target_of(dataset)),
         }
+        record_usage(request, "view", dataset)
         return render(request, "datasets/detail.html", context)
 
 

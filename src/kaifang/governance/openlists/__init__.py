@@ -1,0 +1,76 @@
+"""Open lists (开放清单): import/export in the bureau's columns, editing, approval and links.
+
+A row is DONE when its confirmed catalogue dataset is published and lists every planned item.
+"""
+
+from kaifang.governance.openlists.parsing import (
+    EDITABLE_FIELDS,
+    HEADER_ALIASES,
+    ITEM_SEPARATORS,
+    MONTH_PATTERNS,
+    OPTIONAL_COLUMNS,
+    SHORT_MONTH,
+    ParsedRow,
+    normalise,
+    parse_month,
+    parse_rows,
+    read_rows,
+    split_items,
+)
+from kaifang.governance.openlists.state import (
+    CHINA,
+    RowState,
+    china_date,
+    linked_datasets,
+    open_list_table,
+    row_state,
+)
+from kaifang.governance.openlists.workflow import (
+    approve_open_list,
+    export_open_lists,
+    get_open_list,
+    import_open_list,
+    link_row,
+    list_open_lists,
+    match_dataset,
+    org_target,
+    return_open_list,
+    submit_open_list,
+    suggest_links,
+    unlink_row,
+    update_row,
+)
+
+__all__ = [
+    "CHINA",
+    "EDITABLE_FIELDS",
+    "HEADER_ALIASES",
+    "ITEM_SEPARATORS",
+    "MONTH_PATTERNS",
+    "OPTIONAL_COLUMNS",
+    "SHORT_MONTH",
+    "ParsedRow",
+    "RowState",
+    "approve_open_list",
+    "china_date",
+    "export_open_lists",
+    "get_open_list",
+    "import_open_list",
+    "link_row",
+    "linked_datasets",
+    "list_open_lists",
+    "match_dataset",
+    "normalise",
+    "open_list_table",
+    "org_target",
+    "parse_month",
+    "parse_rows",
+    "read_rows",
+    "return_open_list",
+    "row_state",
+    "split_items",
+    "submit_open_list",
+    "suggest_links",
+    "unlink_row",
+    "update_row",
+]
