@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     token_default_days: int = 90
     trusted_proxies: list[str] = Field(default_factory=list)
     rate_limit_anonymous_per_minute: int = 120
+    feedback_answer_working_days: int = 5
+    feedback_per_hour_anonymous: int = 5
+    feedback_per_hour_user: int = 20
 
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
     catalog_code_template: str = "{region}-{klass}-{seq:05d}"

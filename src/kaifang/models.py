@@ -12,6 +12,9 @@ MODEL_MODULES = (
     "kaifang.search.models",
     "kaifang.governance.models",
     "kaifang.access.models",
+    "kaifang.feedback.models",
+    "kaifang.showcase.models",
+    "kaifang.activity.models",
 )
 
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from kaifang.web import i18n
-from kaifang.web.pages import presenters, review, workbench
+from kaifang.web.pages import feedback, presenters, review, showcase, workbench
 from tests import factories
 from tests.web.pages.conftest import Cast
 from tests.web.pages.pagetools import get, sign_in
@@ -21,6 +21,8 @@ PAGE_TEMPLATES = [
     *sorted((TEMPLATES / "datasets").glob("*.html")),
     *sorted((TEMPLATES / "directory").glob("*.html")),
     *sorted((TEMPLATES / "workbench").glob("*.html")),
+    *sorted((TEMPLATES / "feedback").glob("*.html")),
+    *sorted((TEMPLATES / "showcase").glob("*.html")),
     *(
         TEMPLATES / name
         for name in (
@@ -29,6 +31,9 @@ PAGE_TEMPLATES = [
             "developer.html",
             "register.html",
             "account.html",
+            "home.html",
+            "downloads.html",
+            "_downloads_table.html",
         )
     ),
 ]
@@ -51,6 +56,11 @@ def _msgids() -> set[str]:
         presenters.EVENT_MSGIDS,
         workbench.NOTICES,
         review.DONE,
+        feedback.KIND_MSGIDS,
+        feedback.STATE_MSGIDS,
+        feedback.EVENT_MSGIDS,
+        feedback.FIELD_ERROR_MSGIDS,
+        showcase.FIELD_ERROR_MSGIDS,
     ):
         found |= set(table.values())
     found |= {c.msgid for c in presenters.CHECKS}

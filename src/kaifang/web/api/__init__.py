@@ -15,9 +15,11 @@ def api_routers() -> list[APIRouter]:
         ckan,
         data,
         dcat,
+        feedback,
         governance,
         health,
         search,
+        showcase,
         tenancy,
     )
 
@@ -31,6 +33,8 @@ def api_routers() -> list[APIRouter]:
         access.router,
         data.router,
         governance.router,
+        feedback.router,
+        showcase.router,
         ckan.router,
         dcat.router,
     ]

@@ -19,6 +19,7 @@ from kaifang.access.calllog import CallRecord
 from kaifang.access.masking import MaskerFactory
 from kaifang.access.quotas import charge_grant, quota_remaining
 from kaifang.access.resolve import AccessDecision, resolve_access
+from kaifang.activity import service as activity_service
 from kaifang.auth.actor import Actor
 from kaifang.auth.service import authorize
 from kaifang.catalog import resources as resource_service
@@ -347,7 +348,7 @@ def dataset_export(dataset_id: int, fmt: str, request: Request) -> StreamingResp
         fmt=export_format,
         geo=GeoSpec(lat=geo.get("lat"), lng=geo.get("lng"), geometry=geo.get("geometry")),
     )
-    _count_download(get_runtime(request), dataset.id)
+    _count_download(request, dataset.id, fmt)
     _account(request, dataset, 0)
     headers = {
         "content-disposition": content_disposition(dataset.title, exporter.extension),
@@ -356,11 +357,19 @@ def dataset_export(dataset_id: int, fmt: str, request: Request) -> StreamingResp
     return StreamingResponse(stream, media_type=exporter.media_type, headers=headers)
 
 
-def _count_download(runtime: Runtime, dataset_id: int) -> None:
-    with runtime.db.unit_of_work() as session:
+def _count_download(request: Request, dataset_id: int, fmt: str) -> None:
+    """Count the download; a signed-in user's also goes to My account (with its filter)."""
+    with get_runtime(request).db.unit_of_work() as session:
         dataset = session.get(Dataset, dataset_id)
         if dataset is not None:
             dataset.downloads = (dataset.downloads or 0) + 1
+        activity_service.record_download(
+            session,
+            actor=request.state.actor,
+            dataset_id=dataset_id,
+            fmt=fmt,
+            query=request.url.query,
+        )
 
 
 @router.get("/datasets/{dataset_id}/versions", dependencies=[policy(None)])

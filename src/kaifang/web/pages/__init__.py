@@ -14,16 +14,20 @@ def page_routers() -> list[APIRouter]:
         datasets,
         developer,
         directory,
+        feedback,
         home,
         register,
         review,
         search,
+        showcase,
         workbench,
         workbench_edit,
     )
 
     return [
         home.router,
+        feedback.router,
+        showcase.router,
         accounts.router,
         register.router,
         search.router,
