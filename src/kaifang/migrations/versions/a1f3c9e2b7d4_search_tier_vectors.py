@@ -53,7 +53,9 @@ def upgrade() -> None:
         batch_op.drop_index("ix_search_entries_summary_tsv", postgresql_using="gin")
         batch_op.drop_column("meta_tsv")
         batch_op.drop_column("summary_tsv")
-        batch_op.create_index("ix_search_entries_tsv", ["tsv"], unique=False, postgresql_using="gin")
+        batch_op.create_index(
+            "ix_search_entries_tsv", ["tsv"], unique=False, postgresql_using="gin"
+        )
         batch_op.create_index(
             "ix_search_entries_head_tsv", ["head_tsv"], unique=False, postgresql_using="gin"
         )
