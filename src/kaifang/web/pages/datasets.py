@@ -98,6 +98,7 @@ def _data_access(request: Request, dataset: Dataset, labels: Labels) -> dict[str
         "open_items": open_items,
         "numeric_items": [i for i in open_items if i.data_type in NUMERIC_TYPES],
         "chart_column": chart_column(open_items),
+        "column_labels": {i.name: i.label for i in dataset.items if i.label},
         "origin": origin,
         "api_base": f"/api/v1/datasets/{dataset.id}",
         "json_ld": json_ld,
