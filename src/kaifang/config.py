@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     feedback_answer_working_days: int = 5
     feedback_per_hour_anonymous: int = 5
     feedback_per_hour_user: int = 20
+    home_cache_seconds: int = 30
 
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
     catalog_code_template: str = "{region}-{klass}-{seq:05d}"

@@ -1,6 +1,16 @@
-"""The portal home page: search, headline figures, domain tiles, newest and most used datasets."""
+"""The portal home page: search, headline figures, domain tiles, newest and most used datasets,
+featured apps.
+
+Everything on it is public and catalogue-wide, and counting a 100,000-dataset catalogue takes
+far longer than a page may, so the figures and lists are a snapshot of plain values kept for
+``KAIFANG_HOME_CACHE_SECONDS`` per process (0 turns the snapshot off).
+"""
 
 from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -9,12 +19,12 @@ from sqlalchemy.orm import Session
 from kaifang.auth.actor import ANONYMOUS, Actor
 from kaifang.catalog import queries
 from kaifang.showcase import service as showcase_service
-from kaifang.showcase.models import ShowcaseApp
 from kaifang.web.deps import get_runtime, policy
 from kaifang.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 HOME_APPS = 4
+SNAPSHOT_KEY = "home_snapshot"
 FIGURE_LABELS = (
     ("datasets", "Datasets"),
     ("items", "Data items"),
@@ -24,22 +34,75 @@ FIGURE_LABELS = (
 )
 
 
+@dataclass(frozen=True)
+class DomainTile:
+    """A domain as its tile shows it."""
+
+    code: str
+    label_zh: str
+    label_en: str
+
+
+@dataclass(frozen=True)
+class DatasetLink:
+    """A dataset in the newest and most used lists."""
+
+    id: int
+    title: str
+    organization_name: str
+    downloads: int
+
+
+@dataclass(frozen=True)
+class AppCard:
+    """A showcase app as its card shows it."""
+
+    id: int
+    name: str
+    description: str
+    featured: bool
+    dataset_ids: tuple[int, ...]
+
+
 @router.get("/")
 def home(request: Request, actor: Actor = policy(None)) -> Response:
     """Public figures only: the home page shows what anonymous visitors can see."""
-    with get_runtime(request).db.unit_of_work(write=False) as session:
-        numbers = queries.headline_figures(session, actor=ANONYMOUS)
-        context = {
-            "figures": [(label, f"{numbers[key]:,}") for key, label in FIGURE_LABELS],
-            "domains": [(t, n) for t, n in queries.domain_counts(session, actor=ANONYMOUS) if n],
-            "newest": queries.top_datasets(session, actor=ANONYMOUS, order="newest"),
-            "popular": queries.top_datasets(session, actor=ANONYMOUS, order="popular"),
-            "apps": _featured_apps(session),
-        }
-        return render(request, "home.html", context)
+    return render(request, "home.html", _snapshot(request))
 
 
-def _featured_apps(session: Session) -> list[ShowcaseApp]:
+def _snapshot(request: Request) -> dict[str, Any]:
+    runtime = get_runtime(request)
+    ttl = runtime.settings.home_cache_seconds
+    cached = runtime.extras.get(SNAPSHOT_KEY)
+    now = time.monotonic()
+    if ttl > 0 and cached is not None and cached[0] > now:
+        return dict(cached[1])
+    with runtime.db.unit_of_work(write=False) as session:
+        snapshot = _build(session)
+    if ttl > 0:
+        runtime.extras[SNAPSHOT_KEY] = (now + ttl, snapshot)
+    return dict(snapshot)
+
+
+def _build(session: Session) -> dict[str, Any]:
+    numbers = queries.headline_figures(session, actor=ANONYMOUS)
+    domains = queries.domain_counts(session, actor=ANONYMOUS)
+    return {
+        "figures": [(label, f"{numbers[key]:,}") for key, label in FIGURE_LABELS],
+        "domains": [(DomainTile(t.code, t.label_zh, t.label_en), n) for t, n in domains if n],
+        "newest": _links(session, "newest"),
+        "popular": _links(session, "popular"),
+        "apps": _featured_apps(session),
+    }
+
+
+def _links(session: Session, order: str) -> list[DatasetLink]:
+    datasets = queries.top_datasets(session, actor=ANONYMOUS, order=order)
+    return [DatasetLink(d.id, d.title, d.organization.name, d.downloads) for d in datasets]
+
+
+def _featured_apps(session: Session) -> list[AppCard]:
     """Featured apps; the newest approved ones while none is featured."""
-    featured = showcase_service.list_apps(session, featured_only=True, limit=HOME_APPS)
-    return featured or showcase_service.list_apps(session, limit=HOME_APPS)
+    apps = showcase_service.list_apps(session, featured_only=True, limit=HOME_APPS)
+    apps = apps or showcase_service.list_apps(session, limit=HOME_APPS)
+    return [AppCard(a.id, a.name, a.description, a.featured, tuple(a.dataset_ids)) for a in apps]
