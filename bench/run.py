@@ -18,6 +18,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "catalog": ["bench/catalog/bench_bulk_import.py"],
     "privacy": ["bench/privacy/run_detection.py"],
     "fingerprint": ["bench/privacy/run_fingerprint.py"],
+    "pages": ["-m", "bench.pages.run"],
 }
 
 
