@@ -3,11 +3,13 @@ featured apps.
 
 Everything on it is public and catalogue-wide, and counting a 100,000-dataset catalogue takes
 far longer than a page may, so the figures and lists are a snapshot of plain values kept for
-``KAIFANG_HOME_CACHE_SECONDS`` per process (0 turns the snapshot off).
+``KAIFANG_HOME_CACHE_SECONDS`` per process and then rebuilt in the background while the old
+one is still served (0 turns the snapshot off).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from kaifang.auth.actor import ANONYMOUS, Actor
 from kaifang.catalog import queries
+from kaifang.runtime import Runtime
 from kaifang.showcase import service as showcase_service
 from kaifang.web.deps import get_runtime, policy
 from kaifang.web.templating import render
@@ -71,17 +74,29 @@ def home(request: Request, actor: Actor = policy(None)) -> Response:
 
 
 def _snapshot(request: Request) -> dict[str, Any]:
+    """The current snapshot; an expired one is served while a thread rebuilds it."""
     runtime = get_runtime(request)
-    ttl = runtime.settings.home_cache_seconds
     cached = runtime.extras.get(SNAPSHOT_KEY)
-    now = time.monotonic()
-    if ttl > 0 and cached is not None and cached[0] > now:
-        return dict(cached[1])
-    with runtime.db.unit_of_work(write=False) as session:
-        snapshot = _build(session)
-    if ttl > 0:
-        runtime.extras[SNAPSHOT_KEY] = (now + ttl, snapshot)
-    return dict(snapshot)
+    if runtime.settings.home_cache_seconds <= 0 or cached is None:
+        return dict(_rebuild(runtime))
+    lock: threading.Lock = runtime.extras.setdefault(SNAPSHOT_KEY + "_lock", threading.Lock())
+    if cached[0] <= time.monotonic() and lock.acquire(blocking=False):
+        # Only the first visitor after expiry would otherwise wait for the recount.
+        threading.Thread(target=_rebuild, args=(runtime, lock), daemon=True).start()
+    return dict(cached[1])
+
+
+def _rebuild(runtime: Runtime, lock: threading.Lock | None = None) -> dict[str, Any]:
+    try:
+        with runtime.db.unit_of_work(write=False) as session:
+            snapshot = _build(session)
+        ttl = runtime.settings.home_cache_seconds
+        if ttl > 0:
+            runtime.extras[SNAPSHOT_KEY] = (time.monotonic() + ttl, snapshot)
+        return snapshot
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def _build(session: Session) -> dict[str, Any]:
