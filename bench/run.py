@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "fingerprint": ["bench/privacy/run_fingerprint.py"],
     "harvest": ["bench/harvest/bench_harvest.py"],
     "ratelimit": ["bench/access/bench_rate_limit.py"],
+    "pages": ["-m", "bench.pages.run"],
 }
 
 

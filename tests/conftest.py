@@ -82,6 +82,7 @@ def settings(tmp_path: Path) -> Settings:
         secret_key="test-secret-" + "x" * 32,
         queue_backend="memory",
         storage_backend="local",
+        home_cache_seconds=0,  # pages show each test's own changes at once
     )
 
 

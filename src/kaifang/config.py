@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     access_report_grace_days: int = Field(default=0, ge=0, le=90)
     access_review_chain: Literal["provider,bureau", "provider"] = "provider,bureau"
     daily_jobs_hour: int = Field(default=1, ge=0, le=23)
+    feedback_answer_working_days: int = 5
+    feedback_per_hour_anonymous: int = 5
+    feedback_per_hour_user: int = 20
+    home_cache_seconds: int = 30
 
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
     catalog_code_template: str = "{region}-{klass}-{seq:05d}"

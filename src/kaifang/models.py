@@ -13,6 +13,9 @@ MODEL_MODULES = (
     "kaifang.governance.models",
     "kaifang.access.models",
     "kaifang.interop.harvest.models",
+    "kaifang.feedback.models",
+    "kaifang.showcase.models",
+    "kaifang.activity.models",
 )
 
 

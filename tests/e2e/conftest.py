@@ -40,9 +40,11 @@ def browser() -> Iterator[object]:
 class Journey:
     """A page that records console errors and any request leaving 127.0.0.1, with screenshots."""
 
-    def __init__(self, browser: object, base: str, name: str) -> None:
+    def __init__(
+        self, browser: object, base: str, name: str, *, width: int = 1280, height: int = 900
+    ) -> None:
         self.context = browser.new_context(
-            accept_downloads=True, viewport={"width": 1280, "height": 900}
+            accept_downloads=True, viewport={"width": width, "height": height}
         )  # type: ignore[attr-defined]
         self.page = self.context.new_page()
         self.base, self.name, self.errors, self.outside = base, name, [], []

@@ -164,6 +164,27 @@ POLICY: dict[str, dict[str, Rule]] = {
     "harvest.read": {"reviewer": in_region, "admin": in_region, "auditor": in_region},
     "harvest.manage": {"reviewer": in_region, "admin": in_region},
     "harvest.run": {"reviewer": in_region, "admin": in_region},
+    # Feedback work orders (纠错, 咨询, 数据需求, 投诉) and the app showcase (应用展示)
+    "feedback.submit": {r: anyone for r in EVERYONE},
+    "feedback.read": {
+        "user": owner,
+        "officer": either(owner, own_org),
+        "reviewer": either(owner, in_region),
+        "admin": either(owner, in_region),
+        "auditor": in_region,
+    },
+    "feedback.queue": {"officer": own_org, "reviewer": in_region, "admin": in_region},
+    "feedback.assign": {"reviewer": in_region, "admin": in_region},
+    "feedback.answer": {"officer": own_org, "admin": in_region},
+    "feedback.close": {
+        "user": owner,
+        "officer": either(owner, own_org),
+        "reviewer": either(owner, in_region),
+        "admin": either(owner, in_region),
+    },
+    "feedback.reopen": {r: owner for r in ALL_SIGNED_IN},
+    "showcase.submit": {r: signed_in for r in ALL_SIGNED_IN},
+    "showcase.review": {"admin": platform_wide},
     # Jobs
     "job.read": {
         "officer": either(owner, own_org),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -162,3 +164,15 @@ def test_public_history_hides_internal_steps(
     sign_in(client, cast.officer)
     internal = get(client, f"/datasets/{ds.id}?lang=en").text
     assert "Submitted for review" in internal and "Manage in workbench" in internal
+
+
+def test_preview_and_chart_columns_show_labels_with_field_names(
+    client: TestClient, session: Session
+) -> None:
+    dataset = factories.published_dataset(session)
+    _load_version(session, dataset)
+    html = get(client, f"/datasets/{dataset.id}").text
+    assert '<span class="col-label">线路名称</span><span class="col-name">line_name</span>' in html
+    assert '<option value="line_name">线路名称 (line_name)</option>' in html
+    labels = re.search(r'<script type="application/json" id="column-labels">(.*?)</script>', html)
+    assert labels and json.loads(labels.group(1))["line_name"] == "线路名称"

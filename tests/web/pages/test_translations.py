@@ -15,9 +15,11 @@ from kaifang.web.pages import (
     access_labels,
     access_review,
     developer_keys,
+    feedback,
     harvest,
     presenters,
     review,
+    showcase,
     workbench,
     workbench_edit,
 )
@@ -32,6 +34,8 @@ PAGE_TEMPLATES = [
     *sorted((TEMPLATES / "datasets").glob("*.html")),
     *sorted((TEMPLATES / "directory").glob("*.html")),
     *sorted((TEMPLATES / "workbench").glob("*.html")),
+    *sorted((TEMPLATES / "feedback").glob("*.html")),
+    *sorted((TEMPLATES / "showcase").glob("*.html")),
     *(
         TEMPLATES / name
         for name in (
@@ -42,6 +46,9 @@ PAGE_TEMPLATES = [
             "register.html",
             "account.html",
             "open_index.html",
+            "home.html",
+            "downloads.html",
+            "_downloads_table.html",
         )
     ),
 ]
@@ -78,6 +85,11 @@ def _msgids() -> set[str]:
         access_labels.ACTION_MSGIDS,
         access_labels.CHANNEL_MSGIDS,
         access_labels.STAGE_MSGIDS,
+        feedback.KIND_MSGIDS,
+        feedback.STATE_MSGIDS,
+        feedback.EVENT_MSGIDS,
+        feedback.FIELD_ERROR_MSGIDS,
+        showcase.FIELD_ERROR_MSGIDS,
     ):
         found |= set(table.values())
     found |= {c.msgid for c in presenters.CHECKS}

@@ -16,10 +16,12 @@ def api_routers() -> list[APIRouter]:
         data,
         data_load,
         dcat,
+        feedback,
         governance,
         harvest,
         health,
         search,
+        showcase,
         tenancy,
     )
 
@@ -34,6 +36,8 @@ def api_routers() -> list[APIRouter]:
         data.router,
         data_load.router,
         governance.router,
+        feedback.router,
+        showcase.router,
         ckan.router,
         dcat.router,
         harvest.router,

@@ -19,6 +19,7 @@ from kaifang.access.extracts import ExtractMarker, issue_extract, record_marking
 from kaifang.access.masking import MaskerFactory
 from kaifang.access.quotas import charge_grant, quota_remaining
 from kaifang.access.resolve import AccessDecision, resolve_access
+from kaifang.activity import service as activity_service
 from kaifang.auth.actor import Actor
 from kaifang.catalog import resources as resource_service
 from kaifang.catalog import service as catalog_service
@@ -387,7 +388,7 @@ def dataset_export(dataset_id: int, fmt: str, request: Request) -> StreamingResp
         geo=_geo_spec(version, access),
         mark=_extract_marker(request, version, export_format),
     )
-    _count_download(get_runtime(request), dataset.id)
+    _count_download(request, dataset.id, fmt)
     _account(request, dataset, 0, usage="download")
     headers = {
         "content-disposition": content_disposition(dataset.title, exporter.extension),
@@ -422,11 +423,19 @@ def _extract_marker(request: Request, version: ResourceVersion, fmt: str) -> Ext
     return ExtractMarker(key=key, code=code, on_plan=on_plan)
 
 
-def _count_download(runtime: Runtime, dataset_id: int) -> None:
-    with runtime.db.unit_of_work() as session:
+def _count_download(request: Request, dataset_id: int, fmt: str) -> None:
+    """Count the download; a signed-in user's also goes to My account (with its filter)."""
+    with get_runtime(request).db.unit_of_work() as session:
         dataset = session.get(Dataset, dataset_id)
         if dataset is not None:
             dataset.downloads = (dataset.downloads or 0) + 1
+        activity_service.record_download(
+            session,
+            actor=request.state.actor,
+            dataset_id=dataset_id,
+            fmt=fmt,
+            query=request.url.query,
+        )
 
 
 @router.get("/datasets/{dataset_id}/versions", dependencies=[policy(None)])

@@ -17,12 +17,14 @@ def page_routers() -> list[APIRouter]:
         developer,
         developer_keys,
         directory,
+        feedback,
         governance,
         harvest,
         home,
         register,
         review,
         search,
+        showcase,
         workbench,
         workbench_data,
         workbench_edit,
@@ -30,6 +32,8 @@ def page_routers() -> list[APIRouter]:
 
     return [
         home.router,
+        feedback.router,
+        showcase.router,
         accounts.router,
         register.router,
         search.router,

@@ -6,13 +6,18 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kaifang import errors
+from kaifang.activity import service as activity_service
 from kaifang.auth import service as auth_service
 from kaifang.auth.actor import Actor
+from kaifang.feedback import queries as feedback_queries
+from kaifang.showcase import service as showcase_service
 from kaifang.web.api.accounts import sign_in
 from kaifang.web.deps import SESSION_COOKIE, get_runtime, policy, signed_in_policy
+from kaifang.web.pages.feedback import KIND_MSGIDS, STATE_MSGIDS
 from kaifang.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+ACCOUNT_ROWS = 10
 
 
 def _safe_next(target: str) -> str:
@@ -62,5 +67,23 @@ def logout_submit(request: Request, actor: Actor = policy(None)) -> Response:
 def account_page(request: Request, actor: Actor = signed_in_policy("account.read_own")) -> Response:
     with get_runtime(request).db.unit_of_work(write=False) as session:
         user = auth_service.get_user(session, actor.user_id or 0)
-        tokens = auth_service.list_tokens(session, user_id=user.id)
-        return render(request, "account.html", {"user": user, "tokens": tokens})
+        context = {
+            "user": user,
+            "tokens": auth_service.list_tokens(session, user_id=user.id),
+            "downloads": activity_service.my_downloads(session, actor=actor, limit=ACCOUNT_ROWS),
+            "orders": feedback_queries.my_work_orders(session, actor=actor, limit=ACCOUNT_ROWS),
+            "apps": showcase_service.my_apps(session, actor=actor),
+            "kind_msgids": KIND_MSGIDS,
+            "state_msgids": STATE_MSGIDS,
+        }
+        return render(request, "account.html", context)
+
+
+@router.get("/account/downloads")
+def my_downloads_page(
+    request: Request, actor: Actor = signed_in_policy("account.read_own")
+) -> Response:
+    """Every export I downloaded while signed in (the latest 500), to fetch it again."""
+    with get_runtime(request).db.unit_of_work(write=False) as session:
+        downloads = activity_service.my_downloads(session, actor=actor, limit=500)
+        return render(request, "downloads.html", {"downloads": downloads})

@@ -16,7 +16,10 @@ from kaifang.catalog.models import Dataset, FieldChange
 from kaifang.catalog.visibility import can_see_unpublished, data_is_open
 from kaifang.db import utcnow
 from kaifang.errors import NotFound
+from kaifang.feedback import queries as feedback_queries
+from kaifang.showcase import service as showcase_service
 from kaifang.web.deps import get_runtime, policy
+from kaifang.web.pages.feedback import KIND_MSGIDS
 from kaifang.web.pages.jsonld import dataset_json_ld
 from kaifang.web.pages.presenters import (
     Labels,
@@ -48,6 +51,7 @@ def dataset_page(dataset_id: int, request: Request, actor: Actor = policy(None))
             **_summary(session, dataset, labels),
             **_data_access(request, dataset, labels),
             **_trail(session, actor, dataset),
+            **_community(session, dataset),
             "can_edit": can(actor, "dataset.edit", catalog_service.target_of(dataset)),
         }
         record_usage(request, "view", dataset)
@@ -96,6 +100,7 @@ def _data_access(request: Request, dataset: Dataset, labels: Labels) -> dict[str
         "open_items": open_items,
         "numeric_items": [i for i in open_items if i.data_type in NUMERIC_TYPES],
         "chart_column": chart_column(open_items),
+        "column_labels": {i.name: i.label for i in dataset.items if i.label},
         "origin": origin,
         "api_base": f"/api/v1/datasets/{dataset.id}",
         "json_ld": json_ld,
@@ -110,6 +115,15 @@ def _trail(session: Session, actor: Actor, dataset: Dataset) -> dict[str, Any]:
         events = [e for e in events if e.action in PUBLIC_EVENTS]
         changes = _after_publication(dataset, changes)
     return {"events": events, "changes": changes, "internal_view": internal}
+
+
+def _community(session: Session, dataset: Dataset) -> dict[str, Any]:
+    """Published answers to feedback on the dataset and the approved apps that use it."""
+    return {
+        "answers": feedback_queries.public_answers(session, dataset_id=dataset.id),
+        "feedback_kinds": KIND_MSGIDS,
+        "apps": showcase_service.list_apps(session, dataset_id=dataset.id, limit=6),
+    }
 
 
 def _after_publication(dataset: Dataset, changes: list[FieldChange]) -> list[FieldChange]:

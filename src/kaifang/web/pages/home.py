@@ -1,16 +1,33 @@
-"""The portal home page: search, headline figures, domain tiles, newest and most used datasets."""
+"""The portal home page: search, headline figures, domain tiles, newest and most used datasets,
+featured apps.
+
+Everything on it is public and catalogue-wide, and counting a 100,000-dataset catalogue takes
+far longer than a page may, so the figures and lists are a snapshot of plain values kept for
+``KAIFANG_HOME_CACHE_SECONDS`` per process and then rebuilt in the background while the old
+one is still served (0 turns the snapshot off).
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from kaifang.auth.actor import ANONYMOUS, Actor
 from kaifang.catalog import queries
+from kaifang.runtime import Runtime
+from kaifang.showcase import service as showcase_service
 from kaifang.web.deps import get_runtime, policy
 from kaifang.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+HOME_APPS = 4
+SNAPSHOT_KEY = "home_snapshot"
 FIGURE_LABELS = (
     ("datasets", "Datasets"),
     ("items", "Data items"),
@@ -20,15 +37,87 @@ FIGURE_LABELS = (
 )
 
 
+@dataclass(frozen=True)
+class DomainTile:
+    """A domain as its tile shows it."""
+
+    code: str
+    label_zh: str
+    label_en: str
+
+
+@dataclass(frozen=True)
+class DatasetLink:
+    """A dataset in the newest and most used lists."""
+
+    id: int
+    title: str
+    organization_name: str
+    downloads: int
+
+
+@dataclass(frozen=True)
+class AppCard:
+    """A showcase app as its card shows it."""
+
+    id: int
+    name: str
+    description: str
+    featured: bool
+    dataset_ids: tuple[int, ...]
+
+
 @router.get("/")
 def home(request: Request, actor: Actor = policy(None)) -> Response:
     """Public figures only: the home page shows what anonymous visitors can see."""
-    with get_runtime(request).db.unit_of_work(write=False) as session:
-        numbers = queries.headline_figures(session, actor=ANONYMOUS)
-        context = {
-            "figures": [(label, f"{numbers[key]:,}") for key, label in FIGURE_LABELS],
-            "domains": [(t, n) for t, n in queries.domain_counts(session, actor=ANONYMOUS) if n],
-            "newest": queries.top_datasets(session, actor=ANONYMOUS, order="newest"),
-            "popular": queries.top_datasets(session, actor=ANONYMOUS, order="popular"),
-        }
-        return render(request, "home.html", context)
+    return render(request, "home.html", _snapshot(request))
+
+
+def _snapshot(request: Request) -> dict[str, Any]:
+    """The current snapshot; an expired one is served while a thread rebuilds it."""
+    runtime = get_runtime(request)
+    cached = runtime.extras.get(SNAPSHOT_KEY)
+    if runtime.settings.home_cache_seconds <= 0 or cached is None:
+        return dict(_rebuild(runtime))
+    lock: threading.Lock = runtime.extras.setdefault(SNAPSHOT_KEY + "_lock", threading.Lock())
+    if cached[0] <= time.monotonic() and lock.acquire(blocking=False):
+        # Only the first visitor after expiry would otherwise wait for the recount.
+        threading.Thread(target=_rebuild, args=(runtime, lock), daemon=True).start()
+    return dict(cached[1])
+
+
+def _rebuild(runtime: Runtime, lock: threading.Lock | None = None) -> dict[str, Any]:
+    try:
+        with runtime.db.unit_of_work(write=False) as session:
+            snapshot = _build(session)
+        ttl = runtime.settings.home_cache_seconds
+        if ttl > 0:
+            runtime.extras[SNAPSHOT_KEY] = (time.monotonic() + ttl, snapshot)
+        return snapshot
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _build(session: Session) -> dict[str, Any]:
+    numbers = queries.headline_figures(session, actor=ANONYMOUS)
+    domains = queries.domain_counts(session, actor=ANONYMOUS)
+    return {
+        "figures": [(label, f"{numbers[key]:,}") for key, label in FIGURE_LABELS],
+        "domains": [(DomainTile(t.code, t.label_zh, t.label_en), n) for t, n in domains if n],
+        "newest": _links(session, "newest"),
+        "popular": _links(session, "popular"),
+        "apps": _featured_apps(session),
+    }
+
+
+def _links(session: Session, order: str) -> list[DatasetLink]:
+    datasets = queries.top_datasets(session, actor=ANONYMOUS, order=order)
+    return [DatasetLink(d.id, d.title, d.organization.name, d.downloads) for d in datasets]
+
+
+def _featured_apps(session: Session) -> list[AppCard]:
+    """Featured apps; the newest approved ones while none is featured."""
+    apps = showcase_service.list_apps(session, featured_only=True, limit=HOME_APPS)
+    apps = apps or showcase_service.list_apps(session, limit=HOME_APPS)
+    return [AppCard(a.id, a.name, a.description, a.featured, tuple(a.dataset_ids)) for a in apps]

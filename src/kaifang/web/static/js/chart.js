@@ -9,8 +9,17 @@
   const tableBody = document.querySelector("[data-chart-table] tbody");
   const COLORS = ["#0b5cad", "#f5a623", "#1a7f37", "#b42318", "#6b3fa0", "#1f7ad6", "#9a6700", "#2f9e9e"];
   const MAX_GROUPS = 30;
+  const labels = window.kaifang.columnLabels();
+  const groupHeading = document.querySelector("[data-group-heading]");
+  const valueHeading = document.querySelector("[data-value-heading]");
   let chart = null;
   let drawn = false;
+
+  // "Sum of 票价" rather than "Sum": the measure names its column by the item's label.
+  function seriesName(agg, value) {
+    const measure = form.elements.namedItem("agg").selectedOptions[0].textContent;
+    return agg === "count" || !value ? measure : measure + " · " + (labels[value] || value);
+  }
 
   function filters() {
     const params = new URLSearchParams(location.search);
@@ -18,7 +27,7 @@
     return params;
   }
 
-  function option(type, rows, seriesName) {
+  function option(type, rows, seriesName, axisName) {
     const keys = rows.map(function (r) { return r.key === null || r.key === undefined ? "∅" : String(r.key); });
     const values = rows.map(function (r) { return r.value; });
     const base = { color: COLORS, tooltip: { trigger: type === "pie" ? "item" : "axis" }, animation: false };
@@ -28,8 +37,8 @@
     }
     return Object.assign(base, {
       grid: { left: 56, right: 24, top: 24, bottom: 80 },
-      xAxis: { type: "category", data: keys, axisLabel: { rotate: keys.length > 8 ? 40 : 0, interval: 0 } },
-      yAxis: { type: "value" },
+      xAxis: { type: "category", name: axisName, nameLocation: "middle", nameGap: keys.length > 8 ? 64 : 32, data: keys, axisLabel: { rotate: keys.length > 8 ? 40 : 0, interval: 0 } },
+      yAxis: { type: "value", name: seriesName },
       series: [{ type: type, name: seriesName, data: values, smooth: type === "line" }],
     });
   }
@@ -67,8 +76,10 @@
       if (!rows.length) status.textContent = form.dataset.msgEmpty;
       if (!chart) chart = window.echarts.init(box, null, { renderer: "canvas" });
       const type = form.elements.namedItem("type").value;
-      const name = form.elements.namedItem("agg").selectedOptions[0].textContent;
-      chart.setOption(option(type, rows, name), true);
+      const name = seriesName(agg, value);
+      chart.setOption(option(type, rows, name, labels[params.get("group_by")] || params.get("group_by")), true);
+      window.kaifang.columnHeading(groupHeading, params.get("group_by"), labels);
+      valueHeading.textContent = name;
       fillTable(data.rows || []);
       drawn = true;
     } catch (e) {

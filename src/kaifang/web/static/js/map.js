@@ -47,12 +47,14 @@
     return control;
   }
 
+  const labels = window.kaifang.columnLabels();
+
   function popup(properties) {
     const dl = document.createElement("dl");
     dl.className = "map-popup";
     Object.keys(properties).slice(0, 8).forEach(function (k) {
       const dt = document.createElement("dt");
-      dt.textContent = k;
+      window.kaifang.columnHeading(dt, k, labels);
       const dd = document.createElement("dd");
       const v = properties[k];
       dd.textContent = v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);

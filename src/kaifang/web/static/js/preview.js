@@ -16,8 +16,7 @@
   const pageLabel = pager.querySelector("[data-page-label]");
   const opLabels = {};
   form.querySelectorAll("select[name=op] option").forEach(function (o) { opLabels[o.value] = o.textContent; });
-  let labels = {};
-  form.querySelectorAll("select[name=column] option").forEach(function (o) { labels[o.value] = o.textContent; });
+  const labels = window.kaifang.columnLabels();
   let cursors = [null];
   let page = 0;
   let request = 0;
@@ -114,7 +113,7 @@
       const button = document.createElement("button");
       button.type = "button";
       button.className = "sort-button";
-      button.textContent = labels[name] || name;
+      window.kaifang.columnHeading(button, name, labels);
       button.title = msg("Sort");
       if (params.get("_sort") === name) th.setAttribute("aria-sort", "ascending");
       if (params.get("_sort_desc") === name) th.setAttribute("aria-sort", "descending");
@@ -194,12 +193,12 @@
       if (!response.ok) return;
       const data = await response.json();
       if (!data.columns || !data.columns.length) return;
-      labels = {};
       const select = form.querySelector("select[name=column]");
       select.replaceChildren();
       data.columns.forEach(function (c) {
-        labels[c.name] = c.label || c.name;
-        select.appendChild(new Option(labels[c.name], c.name));
+        labels[c.name] = c.label || labels[c.name] || c.name;
+        const text = labels[c.name] === c.name ? c.name : labels[c.name] + " (" + c.name + ")";
+        select.appendChild(new Option(text, c.name));
       });
       renderChips();
     } catch (e) { /* the server-rendered column list stays */ }

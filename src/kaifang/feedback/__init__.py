@@ -1,0 +1,1 @@
+"""Feedback work orders: error reports, questions, data requests and complaints (工单)."""
