@@ -80,6 +80,8 @@ def test_the_worker_runs_the_schedule_as_a_periodic_task(
     huey_queue = sqlite_queue
     periodic = {t.name for t in huey_queue.huey._registry.periodic_tasks}
     assert "enqueue_daily_jobs" in periodic and "sweep_expired_leases" in periodic
+    # Whatever the hour this runs at: the day's jobs are due from local midnight.
+    huey_queue.settings = huey_queue.settings.model_copy(update={"daily_jobs_hour": 0})
     first = huey_queue.enqueue_daily_jobs()
     again = huey_queue.enqueue_daily_jobs()
     assert len(first) == 1 and again == first
