@@ -284,3 +284,34 @@ def test_datastore_search_on_uploaded_csv(client: TestClient, session: Session) 
     info = _ok(client.get(f"{A}/datastore_info", params={"id": rid}))
     assert info["meta"]["count"] == 3
     assert "驾驶员身份证号" not in [f["id"] for f in info["fields"]]
+
+
+def test_datastore_search_distinct(client: TestClient, session: Session) -> None:
+    officer, ds_id = _setup(client, session)
+    csv = "区县,类别,数量\n椒江区,A,1\n椒江区,A,1\n黄岩区,B,2\n椒江区,A,1\n椒江区,B,3\n"
+    files = {"file": ("分类.csv", csv.encode("utf-8"), "text/csv")}
+    started = client.post(f"/api/v1/datasets/{ds_id}/resources", files=files, headers=officer)
+    assert started.status_code == 202, started.text
+    for step in (workflow.submit_dataset, workflow.approve_dataset, workflow.publish_dataset):
+        step(session, actor=SYSTEM, dataset_id=ds_id)
+    session.commit()
+    rid = _ok(client.get(f"{A}/package_show", params={"id": str(ds_id)}))["resources"][0]["id"]
+
+    def search(**params: object) -> dict:
+        return _ok(client.post(f"{A}/datastore_search", json={"resource_id": rid, **params}))
+
+    plain = search()
+    assert plain["total"] == 5
+    rows = search(distinct=True)
+    assert rows["distinct"] is True and rows["total"] == 3
+    assert [(r["区县"], r["类别"]) for r in rows["records"]] == [
+        ("椒江区", "A"),
+        ("黄岩区", "B"),
+        ("椒江区", "B"),
+    ]
+    districts = search(distinct=True, fields=["区县"])
+    assert [r["区县"] for r in districts["records"]] == ["椒江区", "黄岩区"]
+    second = search(distinct="true", fields="区县", limit=1, offset=1)
+    assert [r["区县"] for r in second["records"]] == ["黄岩区"]
+    filtered = search(distinct=True, fields=["类别"], filters={"区县": "椒江区"})
+    assert [r["类别"] for r in filtered["records"]] == ["A", "B"]

@@ -19,6 +19,9 @@ from kaifang.web.deps import get_runtime
 
 MAX_OFFSET = 10_000
 DEFAULT_LIMIT = 100
+# ``distinct`` deduplicates the rows the caller may see (after masking, so it never reveals
+# more than the plain rows would); it reads at most this many rows of the filtered view.
+DISTINCT_SCAN_ROWS = 200_000
 CKAN_TYPES = {
     "string": "text",
     "integer": "int",
@@ -98,8 +101,6 @@ def query_pairs(params: dict[str, Any]) -> list[tuple[str, str]]:
 def _unsupported(params: dict[str, Any]) -> None:
     if str(params.get("records_format", "objects")) != "objects":
         raise CKANValidationError({"records_format": ["Only objects is supported"]})
-    if str(params.get("distinct", "false")).lower() in ("true", "1"):
-        raise CKANValidationError({"distinct": ["Not supported"]})
 
 
 def _resource_ids(request: Request, params: dict[str, Any]) -> tuple[int, int]:
@@ -175,8 +176,10 @@ def datastore_search(request: Request, params: dict[str, Any]) -> dict[str, Any]
     dataset_id, resource_id = _resource_ids(request, params)
     limit = min(_int(params, "limit", DEFAULT_LIMIT), MAX_SIZE)
     offset = min(_int(params, "offset", 0), MAX_OFFSET)
-    include_total = str(params.get("include_total", "true")).lower() not in ("false", "0")
+    include_total = _flag(params, "include_total", default=True)
     pairs = query_pairs(params)
+    if _flag(params, "distinct", default=False):
+        return _distinct_search(request, params, (dataset_id, resource_id), pairs, limit, offset)
     try:
         handle, access, _version, dataset = _prepare(request, dataset_id, resource_id, "api", pairs)
         token, more = _skip(request, handle, access, pairs, offset)
@@ -187,6 +190,70 @@ def datastore_search(request: Request, params: dict[str, Any]) -> dict[str, Any]
     records = final.rows[:limit] if more else []
     _account(request, dataset, len(records))
     return _search_body(params, resource_id, final, handle, records, limit, offset)
+
+
+def _flag(params: dict[str, Any], name: str, *, default: bool) -> bool:
+    value = str(params.get(name, default)).lower()
+    return value in ("true", "1") if not default else value not in ("false", "0")
+
+
+def _distinct_search(
+    request: Request,
+    params: dict[str, Any],
+    ids: tuple[int, int],
+    pairs: list[tuple[str, str]],
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
+    """``distinct=true``: the distinct visible records, in table (or sort) order."""
+    try:
+        handle, access, _version, dataset = _prepare(request, ids[0], ids[1], "api", pairs)
+        seen, result, token, scanned = _distinct_rows(
+            request, handle, access, pairs, offset + limit
+        )
+    except BadRequest as exc:
+        raise CKANValidationError({"query": [exc.message]}) from None
+    records = seen[offset : offset + limit]
+    _account(request, dataset, len(records))
+    body = _search_body(params, ids[1], result, handle, records, limit, offset)
+    body["distinct"] = True
+    if token is None and _flag(params, "include_total", default=True):
+        body["total"], body["total_was_estimated"] = len(seen), False
+    else:
+        body.pop("total", None)
+    return body
+
+
+def _distinct_rows(
+    request: Request,
+    handle: ServingHandle,
+    access: DataAccess,
+    pairs: list[tuple[str, str]],
+    wanted: int,
+) -> tuple[list[dict[str, Any]], QueryResult, str | None, int]:
+    """Page through the view keeping first occurrences until ``wanted`` are found or it ends.
+
+    Raises CKANValidationError when that needs more than DISTINCT_SCAN_ROWS rows.
+    """
+    keys: set[tuple[Any, ...]] = set()
+    distinct: list[dict[str, Any]] = []
+    token: str | None = None
+    scanned = 0
+    while True:
+        result = _page(request, handle, access, pairs, MAX_SIZE, token)
+        scanned += len(result.rows)
+        for row in result.rows:
+            key = tuple(json.dumps(row[c], default=str) for c in result.columns)
+            if key not in keys:
+                keys.add(key)
+                distinct.append(row)
+        token = result.next
+        if token is None or len(distinct) >= wanted:
+            return distinct, result, token, scanned
+        if scanned >= DISTINCT_SCAN_ROWS:
+            raise CKANValidationError(
+                {"distinct": [f"Needs more than {DISTINCT_SCAN_ROWS} rows: narrow with filters"]}
+            )
 
 
 def _search_body(
