@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from kaifang.governance.index.definitions import INDICATORS, WEIGHT_NOTE
 from kaifang.web import i18n
 from kaifang.web.pages import (
     access,
@@ -93,6 +94,7 @@ def _msgids() -> set[str]:
     ):
         found |= set(table.values())
     found |= {c.msgid for c in presenters.CHECKS}
+    found |= {i.definition for i in INDICATORS} | {WEIGHT_NOTE}
     found |= {d.label for d in presenters.downloads(1, geo=True)}
     return found
 

@@ -208,9 +208,7 @@ def _distinct_search(
     """``distinct=true``: the distinct visible records, in table (or sort) order."""
     try:
         handle, access, _version, dataset = _prepare(request, ids[0], ids[1], "api", pairs)
-        seen, result, token, scanned = _distinct_rows(
-            request, handle, access, pairs, offset + limit
-        )
+        seen, result, token = _distinct_rows(request, handle, access, pairs, offset + limit)
     except BadRequest as exc:
         raise CKANValidationError({"query": [exc.message]}) from None
     records = seen[offset : offset + limit]
@@ -230,7 +228,7 @@ def _distinct_rows(
     access: DataAccess,
     pairs: list[tuple[str, str]],
     wanted: int,
-) -> tuple[list[dict[str, Any]], QueryResult, str | None, int]:
+) -> tuple[list[dict[str, Any]], QueryResult, str | None]:
     """Page through the view keeping first occurrences until ``wanted`` are found or it ends.
 
     Raises CKANValidationError when that needs more than DISTINCT_SCAN_ROWS rows.
@@ -249,7 +247,7 @@ def _distinct_rows(
                 distinct.append(row)
         token = result.next
         if token is None or len(distinct) >= wanted:
-            return distinct, result, token, scanned
+            return distinct, result, token
         if scanned >= DISTINCT_SCAN_ROWS:
             raise CKANValidationError(
                 {"distinct": [f"Needs more than {DISTINCT_SCAN_ROWS} rows: narrow with filters"]}

@@ -217,13 +217,18 @@ def download_report(
 @router.get("/open-index")
 def open_index_ranking(request: Request, actor: Actor = policy(None)) -> Response:
     """The public ranking of the latest open index, with every indicator's definition."""
+    definitions = index_service.definitions()
     with get_runtime(request).db.unit_of_work(write=False) as session:
         snapshot = index_service.latest_snapshot(session)
         context = {
             "snapshot": snapshot,
             "organizations": snapshot.results.get("organizations", []) if snapshot else [],
             "regions": snapshot.results.get("regions", []) if snapshot else [],
-            "definitions": index_service.definitions(),
+            "definitions": definitions,
+            "layer_names": {
+                layer["code"]: f"{layer['name_zh']} ({layer['name_en']})"
+                for layer in definitions["layers"]
+            },
         }
         return render(request, "open_index.html", context)
 
