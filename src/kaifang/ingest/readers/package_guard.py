@@ -29,8 +29,9 @@ from kaifang.ingest.options import IngestOptions
 from kaifang.ingest.problems import invalid, too_large
 
 _ROW_REF = re.compile(rb"<row\b[^>]*?\br=\"([0-9]+)\"")
-_ROW_REF_FAST = re.compile(rb"<row r=\"([0-9]+)\"")
-_ODD_TAG = re.compile(rb"<c(?: (?!r=\")|>)|<row (?!r=\")")
+# Rows whose r="..." comes first give their number; any other <row ...>, <c ...> or <c> gives
+# b"" (an odd tag), so one pass both reads the rows and tells whether the fast patterns fit.
+_ROW_REF_OR_ODD_TAG = re.compile(rb"<(?:row (?:r=\"([0-9]+)\")?|c(?:>| (?!r=\")))")
 _NO_REF_CELL = re.compile(rb"<c(?=[\s>/])(?![^>]*\br=)")
 _UNIQUE_COUNT = re.compile(rb"uniqueCount=\"([0-9]+)\"")
 _ODS_TAG = re.compile(rb"<[\w.-]+:table-(row|cell)\b([^>]*)>")
@@ -86,8 +87,10 @@ class SheetExtent:
         # Complete tags only; the start of a cut tag is carried into the next chunk.
         data, self._tail = joined[:cut], joined[cut:][:_CARRY]
         # Excel, WPS and most writers put r="..." first; then cheap literal patterns suffice.
-        fast = _ODD_TAG.search(data) is None
-        rows = (_ROW_REF_FAST if fast else _ROW_REF).findall(data)
+        rows = _ROW_REF_OR_ODD_TAG.findall(data)
+        fast = b"" not in rows
+        if not fast:
+            rows = _ROW_REF.findall(data)
         self.rows = max(self.rows, _max_int(rows))
         # One pass finds both the wide and the taller cells (two passes cost 40% more).
         for letters, row, tall_row in _notable_cells(self.rows, fast).findall(data):
