@@ -176,9 +176,13 @@ def test_sparse_cell_extent_bomb_is_refused(tmp_path, ingest):
         ingest(_raw_xlsx(tmp_path / "t.xlsx", body))
 
 
-def test_cell_reference_beyond_its_row_is_counted(tmp_path, ingest):
-    body = f'<sheetData><row r="1">{_inline("A1", "a")}{_inline("Z999999", "b")}</row></sheetData>'
-    with pytest.raises(TooLarge, match="999999 行"):
+@pytest.mark.parametrize(
+    ("far", "extent"),
+    [("Z999999", "999999 行"), ("ZZ999999", "999999 行 × 702 列"), ("AAAA1", "18279 列")],
+)
+def test_cell_reference_beyond_its_row_or_column_is_counted(tmp_path, ingest, far, extent):
+    body = f'<sheetData><row r="1">{_inline("A1", "a")}{_inline(far, "b")}</row></sheetData>'
+    with pytest.raises(TooLarge, match=extent):
         ingest(_raw_xlsx(tmp_path / "t.xlsx", body))
 
 
@@ -249,3 +253,14 @@ def test_sandbox_probe_contains_allocation_bombs(tmp_path):
 def test_corrupt_xls_is_refused(write, ingest):
     with pytest.raises(InvalidInput, match="损坏"):
         ingest(write("t.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600))
+
+
+def test_extent_bomb_after_the_first_megabytes_is_refused(tmp_path, ingest):
+    # Text that does not compress well, so the sheet spans several inflated chunks.
+    rows = "".join(
+        f'<row r="{r}">{_inline(f"A{r}", format(r * 2654435761 % 2**64, "x"))}</row>'
+        for r in range(1, 40_001)
+    )
+    tail = f'<row r="1048576">{_inline("XFD1048576", "b")}</row>'
+    with pytest.raises(TooLarge, match="1048576 行 × 16384 列"):
+        ingest(_raw_xlsx(tmp_path / "t.xlsx", f"<sheetData>{rows}{tail}</sheetData>"))

@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from kaifang.ingest.options import MIB, ArchiveLimits
+from kaifang.ingest.prefetch import read_ahead
 from kaifang.ingest.problems import human_bytes, invalid, shown, too_large
 
 ARCHIVE_SUFFIXES = (".zip", ".rar", ".7z", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".zst", ".cab")
@@ -210,7 +211,8 @@ def verify_members(
     for member in members:
         scan = (scanners or {}).get(member.name)
         produced = 0
-        for chunk in iter_member(zf, member, label):
+        chunks = iter_member(zf, member, label)
+        for chunk in chunks if scan is None else read_ahead(chunks):
             produced += len(chunk)
             if scan is not None:
                 scan(chunk)

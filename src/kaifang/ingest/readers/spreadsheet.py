@@ -24,6 +24,7 @@ import python_calamine as calamine
 
 from kaifang.ingest.headers import HEADER_SCAN_ROWS, check_width, detect_header_row
 from kaifang.ingest.options import IngestOptions
+from kaifang.ingest.prefetch import read_ahead
 from kaifang.ingest.problems import invalid, too_large
 from kaifang.ingest.readers.base import (
     BATCH_ROWS,
@@ -116,7 +117,7 @@ def open_spreadsheet(
         fmt, names, first_row=first_row, sheet=sheet.name, sheets=[s.name for s in sheets]
     )
     data = itertools.chain(head[header_index + 1 :], rows)
-    source.batches = _batches(data, len(names), first_row, source, book)
+    source.batches = read_ahead(_batches(data, len(names), first_row, source, book))
     return source
 
 
