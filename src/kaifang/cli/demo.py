@@ -29,13 +29,16 @@ def _load_plan() -> str:
 
 
 @demo_app.command("load")
-def load(catalog: bool = typer.Option(True, help="also load the demo catalogue")) -> None:
+def load(
+    catalog: bool = typer.Option(True, help="also load the demo catalogue"),
+    plan: bool = typer.Option(True, help="also load the 2021 open lists, usage and index"),
+) -> None:
     """Load (idempotently) the demo city and print the demo accounts."""
     with unit_of_work() as session:
         regions = tenancy.load_regions(session)
         orgs = tenancy.load_organizations(session)
         accounts = tenancy.load_accounts(session, orgs)
-    datasets, plan = 0, ""
+    datasets, summary = 0, ""
     if catalog:
         with unit_of_work() as session:
             rt = runtime()
@@ -44,13 +47,13 @@ def load(catalog: bool = typer.Option(True, help="also load the demo catalogue")
                 template=rt.settings.catalog_code_template,
                 attach=make_attacher(rt.settings, rt.blobs),
             )
-        plan = _load_plan()
+        summary = _load_plan() if plan else ""
     typer.echo(
         f"demo city loaded: {regions} new regions, {len(orgs)} organizations, "
         f"{datasets} new datasets"
     )
-    if plan:
-        typer.echo(plan)
+    if summary:
+        typer.echo(summary)
     typer.echo("demo accounts (demo data — change or remove before production):")
     for acc in accounts:
         scope = acc.org or (acc.region and f"region {acc.region}") or "platform"
