@@ -100,8 +100,9 @@ def _plan_organization(
         rows.append(row)
         if ds.status == "published":
             ds.first_published_at = _publication(month, pace, rng)
-    extra_rows = 1 if pace == "behind" or not rows else 0
-    rows += [_uncatalogued_row(org, n, rng) for n in range(extra_rows + rng.randint(0, 1))]
+    # Rows not yet in the catalogue: the units behind schedule and those with no datasets.
+    extra_rows = 1 + rng.randint(0, 1) if pace == "behind" or not rows else 0
+    rows += [_uncatalogued_row(org, n, rng) for n in range(extra_rows)]
     return rows
 
 
