@@ -7,6 +7,7 @@ counters (one UPDATE per dataset, not per view). Statistics over time read the e
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections import Counter
@@ -14,7 +15,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kaifang.auth.models import Organization
@@ -67,11 +68,24 @@ class UsageWriter(BatchWriter[UsageRecord]):
         super().__init__(db, UsageEvent, name="usage", **options)
 
     def after_insert(self, session: Session, batch: Sequence[UsageRecord]) -> None:
-        views = Counter(r.dataset_id for r in batch if r.kind == "view")
-        for dataset_id, count in sorted(views.items()):
-            session.execute(
-                update(Dataset).where(Dataset.id == dataset_id).values(views=Dataset.views + count)
-            )
+        add_view_counts(session, batch)
+
+
+def add_view_counts(session: Session, batch: Sequence[UsageRecord]) -> None:
+    """Add the batch's page views to the datasets' running view counters."""
+    views = Counter(r.dataset_id for r in batch if r.kind == "view")
+    for dataset_id, count in sorted(views.items()):
+        session.execute(
+            update(Dataset).where(Dataset.id == dataset_id).values(views=Dataset.views + count)
+        )
+
+
+def record_usage(session: Session, records: Sequence[UsageRecord]) -> int:
+    """Write usage events in the caller's transaction, as the batch writer does (for loaders)."""
+    if records:
+        session.execute(insert(UsageEvent), [dataclasses.asdict(r) for r in records])
+        add_view_counts(session, records)
+    return len(records)
 
 
 def install_usage_log(runtime: Runtime) -> UsageWriter:
