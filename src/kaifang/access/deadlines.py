@@ -44,6 +44,7 @@ def calendar_covers(day: dt.date) -> bool:
     try:
         chinese_calendar.is_workday(day)
     except NotImplementedError:
+        # chinese-calendar signals a year its tables do not cover with this exception.
         return False
     return True
 

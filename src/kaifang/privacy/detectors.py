@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date
 
@@ -47,7 +48,7 @@ class _Context:
     negative: tuple[str, ...] = ("订单", "单号", "编号", "流水", "快递", "运单", "批次", "序号")
 
 
-class _PatternDetector:
+class _PatternDetector(ABC):
     """Base: iterate one regex, let ``score`` accept (a float) or reject (None) each match."""
 
     kind = ""
@@ -67,9 +68,9 @@ class _PatternDetector:
                 spans.append((match.start(), match.end(), score))
         return spans
 
+    @abstractmethod
     def score(self, match: re.Match[str], text: str) -> float | None:
-        """Return a score for ``match`` or None to reject it."""
-        raise NotImplementedError
+        """Return a score for ``match`` or None to reject it (each kind defines its own)."""
 
     def adjust(self, base: float, match: re.Match[str], text: str) -> float:
         """Raise ``base`` by 0.35 on a positive context word, cap it at 0.3 on a negative one."""
