@@ -61,6 +61,13 @@ def build_catalogue(path: Path, n: int) -> tuple[str, dict[str, str]]:
     return str(engine.url), facts
 
 
+def catalogue(path: Path, n: int) -> tuple[str, dict[str, str]]:
+    """A kept catalogue when ``path`` exists (built by an earlier run), else a new one."""
+    if path.exists():
+        return f"sqlite:///{path}", {"catalogue": f"{n:,} datasets, reused from {path.name}"}
+    return build_catalogue(path, n)
+
+
 def kaifang_client(url: str, data_dir: Path, *, home_cache_seconds: int = 30) -> TestClient:
     from kaifang.app import create_app
     from kaifang.composition import compose
@@ -180,9 +187,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS.md"))
+    parser.add_argument(
+        "--db",
+        type=Path,
+        help="keep the built catalogue in this SQLite file and reuse it when it exists",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url, facts = build_catalogue(Path(tmp) / "bench-pages.db", args.datasets)
+        url, facts = catalogue(args.db or Path(tmp) / "bench-pages.db", args.datasets)
         client = kaifang_client(url, Path(tmp) / "data")
         cold = kaifang_client(url, Path(tmp) / "data", home_cache_seconds=0)
         results = run_all(
