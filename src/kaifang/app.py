@@ -19,7 +19,7 @@ from kaifang.web.api import api_routers
 from kaifang.web.deps import policy
 from kaifang.web.errors import install_error_handlers
 from kaifang.web.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from kaifang.web.pages import page_routers
+from kaifang.web.pages import home, page_routers
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         sealer.start()
         for start in runtime.extras.get("on_start", []):
             start()
+        home.warm_up(runtime)
         yield
         for stop in runtime.extras.get("on_stop", []):
             stop()

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from kaifang.runtime import Runtime
+from kaifang.web.pages import home
 from tests import factories
 from tests.web.pages.conftest import Cast
 from tests.web.pages.pagetools import get
@@ -33,3 +34,17 @@ def test_home_figures_are_a_snapshot_for_the_configured_seconds(
     assert f'href="/datasets/{second.id}"' not in get(client, "/").text
     runtime.settings.home_cache_seconds = 0
     assert f'href="/datasets/{second.id}"' in get(client, "/").text
+
+
+def test_the_first_snapshot_is_counted_at_start_up_and_visitors_wait_for_it(
+    client: TestClient, session: Session, cast: Cast, runtime: Runtime
+) -> None:
+    runtime.settings.home_cache_seconds = 60
+    dataset = factories.published_dataset(session, org=cast.org)
+    session.commit()
+    home.warm_up(runtime)
+    # A visitor arriving while the warm-up counts waits on the same lock, then reuses its result.
+    assert f'href="/datasets/{dataset.id}"' in get(client, "/").text
+    expires, snapshot = runtime.extras[home.SNAPSHOT_KEY]
+    assert any(link.id == dataset.id for link in snapshot["newest"])
+    assert runtime.extras[home.SNAPSHOT_KEY][0] == expires  # counted once, not again

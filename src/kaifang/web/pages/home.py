@@ -4,11 +4,13 @@ featured apps.
 Everything on it is public and catalogue-wide, and counting a 100,000-dataset catalogue takes
 far longer than a page may, so the figures and lists are a snapshot of plain values kept for
 ``KAIFANG_HOME_CACHE_SECONDS`` per process and then rebuilt in the background while the old
-one is still served (0 turns the snapshot off).
+one is still served (0 turns the snapshot off). The first snapshot is counted in the background
+when the process starts.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ from kaifang.showcase import service as showcase_service
 from kaifang.web.deps import get_runtime, policy
 from kaifang.web.templating import render
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 HOME_APPS = 4
 SNAPSHOT_KEY = "home_snapshot"
@@ -76,27 +79,49 @@ def home(request: Request, actor: Actor = policy(None)) -> Response:
 def _snapshot(request: Request) -> dict[str, Any]:
     """The current snapshot; an expired one is served while a thread rebuilds it."""
     runtime = get_runtime(request)
+    if runtime.settings.home_cache_seconds <= 0:
+        with runtime.db.unit_of_work(write=False) as session:
+            return _build(session)
+    lock = _lock(runtime)
     cached = runtime.extras.get(SNAPSHOT_KEY)
-    if runtime.settings.home_cache_seconds <= 0 or cached is None:
-        return dict(_rebuild(runtime))
-    lock: threading.Lock = runtime.extras.setdefault(SNAPSHOT_KEY + "_lock", threading.Lock())
-    if cached[0] <= time.monotonic() and lock.acquire(blocking=False):
+    if cached is None:
+        # The start-up warm-up may be counting already: wait for it instead of counting twice.
+        with lock:
+            cached = runtime.extras.get(SNAPSHOT_KEY) or _store(runtime)
+    elif cached[0] <= time.monotonic() and lock.acquire(blocking=False):
         # Only the first visitor after expiry would otherwise wait for the recount.
-        threading.Thread(target=_rebuild, args=(runtime, lock), daemon=True).start()
+        threading.Thread(target=_refresh, args=(runtime, lock), daemon=True).start()
     return dict(cached[1])
 
 
-def _rebuild(runtime: Runtime, lock: threading.Lock | None = None) -> dict[str, Any]:
+def warm_up(runtime: Runtime) -> None:
+    """Count the first snapshot in the background as the process starts, so no visitor waits."""
+    if runtime.settings.home_cache_seconds <= 0:
+        return
+    lock = _lock(runtime)
+    lock.acquire()
+    threading.Thread(target=_refresh, args=(runtime, lock), daemon=True).start()
+
+
+def _lock(runtime: Runtime) -> threading.Lock:
+    lock: threading.Lock = runtime.extras.setdefault(SNAPSHOT_KEY + "_lock", threading.Lock())
+    return lock
+
+
+def _refresh(runtime: Runtime, lock: threading.Lock) -> None:
     try:
-        with runtime.db.unit_of_work(write=False) as session:
-            snapshot = _build(session)
-        ttl = runtime.settings.home_cache_seconds
-        if ttl > 0:
-            runtime.extras[SNAPSHOT_KEY] = (time.monotonic() + ttl, snapshot)
-        return snapshot
+        _store(runtime)
+    except Exception:  # the old snapshot (or the next visitor's count) stands in
+        log.exception("rebuilding the home page snapshot failed")
     finally:
-        if lock is not None:
-            lock.release()
+        lock.release()
+
+
+def _store(runtime: Runtime) -> tuple[float, dict[str, Any]]:
+    with runtime.db.unit_of_work(write=False) as session:
+        entry = (time.monotonic() + runtime.settings.home_cache_seconds, _build(session))
+    runtime.extras[SNAPSHOT_KEY] = entry
+    return entry
 
 
 def _build(session: Session) -> dict[str, Any]:
