@@ -31,6 +31,7 @@ from bench.search import corpus, load
 from kaifang.catalog.models import Dataset
 from kaifang.config import Settings
 from kaifang.search import service as search_service
+from kaifang.search.cache import CACHE_KEY
 
 TARGET_MS = 100.0
 HTML = {"accept": "text/html"}
@@ -68,7 +69,9 @@ def catalogue(path: Path, n: int) -> tuple[str, dict[str, str]]:
     return build_catalogue(path, n)
 
 
-def kaifang_client(url: str, data_dir: Path, *, home_cache_seconds: int = 30) -> TestClient:
+def kaifang_client(
+    url: str, data_dir: Path, *, home_cache_seconds: int = 30, search_cache_entries: int = 2000
+) -> TestClient:
     from kaifang.app import create_app
     from kaifang.composition import compose
     from kaifang.runtime import build_runtime
@@ -82,6 +85,7 @@ def kaifang_client(url: str, data_dir: Path, *, home_cache_seconds: int = 30) ->
         worker_in_process=False,
         rate_limit_anonymous_per_minute=10_000_000,
         home_cache_seconds=home_cache_seconds,
+        search_cache_entries=search_cache_entries,
     )
     runtime = build_runtime(settings)
     compose(runtime, embedded_worker=False)
@@ -124,8 +128,11 @@ def workloads(
     ]
     ids = _published_ids(url, n, rnd)
     search = [lambda q=q: client.get("/datasets", params={"q": q}, headers=HTML) for q in queries]
+    search_cold = [
+        lambda q=q: cold.get("/datasets", params={"q": q}, headers=HTML) for q in queries
+    ]
     search_api = [
-        lambda q=q: client.get("/api/v1/datasets", params={"q": q}, headers=JSON) for q in queries
+        lambda q=q: cold.get("/api/v1/datasets", params={"q": q}, headers=JSON) for q in queries
     ]
     page = [lambda i=i: client.get(f"/datasets/{i}", headers=HTML) for i in ids]
     page_api = [lambda i=i: client.get(f"/api/v1/datasets/{i}", headers=JSON) for i in ids]
@@ -133,7 +140,8 @@ def workloads(
         "home page `/` (30 s snapshot)": [lambda: client.get("/", headers=HTML)] * n,
         "home page `/`, snapshot off": [lambda: cold.get("/", headers=HTML)] * max(10, n // 10),
         "search page `/datasets?q=`": search,
-        "search API `/api/v1/datasets?q=`": search_api,
+        "search page `/datasets?q=`, result cache off": search_cold,
+        "search API `/api/v1/datasets?q=`, result cache off": search_api,
         "dataset page `/datasets/{id}`": page,
         "dataset API `/api/v1/datasets/{id}`": page_api,
     }
@@ -196,9 +204,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url, facts = catalogue(args.db or Path(tmp) / "bench-pages.db", args.datasets)
         client = kaifang_client(url, Path(tmp) / "data")
-        cold = kaifang_client(url, Path(tmp) / "data", home_cache_seconds=0)
+        cold = kaifang_client(url, Path(tmp) / "data", home_cache_seconds=0, search_cache_entries=0)
         results = run_all(
             workloads(client, cold, url, args.requests, args.seed), bare_client(), args.requests
+        )
+    cache = client.app.state.runtime.extras.get(CACHE_KEY)  # type: ignore[attr-defined]
+    if cache is not None:
+        facts["search result cache"] = (
+            f"{cache.hits} hits, {cache.misses} misses over the page searches "
+            f"({args.requests} queries drawn at random from {len(corpus.query_words())} words, "
+            "30% two-word)"
         )
     text = render(results, facts)
     args.out.write_text(text, encoding="utf-8")

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     feedback_per_hour_anonymous: int = 5
     feedback_per_hour_user: int = 20
     home_cache_seconds: int = 30
+    search_cache_entries: int = 2000
+    search_cache_seconds: int = 600
 
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
     catalog_code_template: str = "{region}-{klass}-{seq:05d}"

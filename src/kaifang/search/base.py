@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from kaifang.auth.actor import Actor
 from kaifang.search import queries, text
+from kaifang.search.cache import ResultCache, touch
 from kaifang.search.cursor import Cursor, decode_cursor, encode_cursor
 from kaifang.search.documents import IndexedText, SearchDocument, analyse, card_row, entry_row
 from kaifang.search.highlight import matched_terms, snippet
@@ -25,7 +26,7 @@ from kaifang.search.schemas import (
     Suggestion,
 )
 from kaifang.search.text import QueryTerm
-from kaifang.search.visibility import visible_entries
+from kaifang.search.visibility import sees_only_public, visible_entries
 
 # Completion keys read per round: enough to rank; a second, larger round if drafts hid many.
 SUGGEST_BATCHES = (200, 2000)
@@ -43,7 +44,7 @@ class SQLSearchBackend:
         """Insert or replace the entries of ``docs``."""
         if not docs:
             return
-        self.remove(session, [d.dataset_id for d in docs])
+        self.remove(session, [d.dataset_id for d in docs])  # also marks the index changed
         analysed = [(doc, analyse(doc)) for doc in docs]
         session.execute(insert(ENTRIES), [self.entry_values(d, t) for d, t in analysed])
         session.execute(insert(CARDS), [card_row(d) for d in docs])
@@ -67,6 +68,7 @@ class SQLSearchBackend:
         """Drop the entries of these dataset ids (missing ids are ignored)."""
         if not ids:
             return
+        touch(session)
         wanted = list(ids)
         for table in (SUGGESTIONS, FACETS, CARDS, ENTRIES):
             session.execute(delete(table).where(table.c.dataset_id.in_(wanted)))
@@ -92,12 +94,29 @@ class SQLSearchBackend:
 
     # -- queries ------------------------------------------------------------------------------
 
-    def search(self, session: Session, query: SearchQuery, actor: Actor) -> SearchResult:
-        """Hits, total and facets of what ``actor`` may see; BadRequest on a bad cursor."""
+    def search(
+        self,
+        session: Session,
+        query: SearchQuery,
+        actor: Actor,
+        cache: ResultCache[queries.Found] | None = None,
+    ) -> SearchResult:
+        """Hits, total and facets of what ``actor`` may see; BadRequest on a bad cursor.
+
+        With a ``cache``, searches by visitors who see only published entries reuse the page
+        ids, total and counts of an identical earlier search until the index changes.
+        """
         terms = text.query_terms(query.q)
         sort = "newest" if query.sort == "relevance" and not terms else query.sort
         after = decode_cursor(query.cursor, sort=sort) if query.cursor else None
-        found = self._find(session, query, actor, terms, sort, after)
+
+        def find() -> queries.Found:
+            return self._find(session, query, actor, terms, sort, after)
+
+        if cache is not None and sees_only_public(actor):
+            found = cache.get_or_compute(session, _cache_key(query, terms, sort), find)
+        else:
+            found = find()
         shown = found.page[: query.size]
         cards = queries.fetch_cards(session, [dataset_id for dataset_id, _ in shown])
         labels = _labels_for(session, cards, found.counts)
@@ -160,6 +179,13 @@ class SQLSearchBackend:
                 break
         ranked = sorted(best, key=lambda i: (best[i][0] > 0, -best[i][1], i))[:limit]
         return _suggestions(session, ranked)
+
+
+def _cache_key(query: SearchQuery, terms: list[QueryTerm], sort: str) -> tuple[Any, ...]:
+    """Everything a public search's page, total and counts depend on, as a hashable key."""
+    filters = tuple(sorted((name, tuple(sorted(values))) for name, values in query.filters.items()))
+    words = tuple((term.word, term.alternatives) for term in terms)
+    return (words, query.in_items, filters, tuple(query.facets), sort, query.cursor, query.size)
 
 
 def _completion_candidates(session: Session, key: str, batch: int) -> list[tuple[str, int, int]]:

@@ -8,7 +8,9 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from kaifang.auth.actor import Actor
+from kaifang.search.cache import ResultCache
 from kaifang.search.documents import SearchDocument
+from kaifang.search.queries import Found
 from kaifang.search.schemas import SearchQuery, SearchResult, Suggestion
 
 
@@ -23,7 +25,13 @@ class SearchBackend(Protocol):
         """Drop the entries of these dataset ids (missing ids are ignored)."""
         ...
 
-    def search(self, session: Session, query: SearchQuery, actor: Actor) -> SearchResult:
+    def search(
+        self,
+        session: Session,
+        query: SearchQuery,
+        actor: Actor,
+        cache: ResultCache[Found] | None = None,
+    ) -> SearchResult:
         """Hits, total and facets of what ``actor`` may see; BadRequest on a bad cursor."""
         ...
 

@@ -125,9 +125,23 @@ class SearchSuggestion(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class SearchState(Base):
+    """One row whose token changes with every write to the index (search result caches key on it).
+
+    A random token rather than a counter: a rolled-back write cannot leave behind a number that
+    a later, different write reuses.
+    """
+
+    __tablename__ = "search_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(32))
+
+
 SEARCH_TABLES = (
     SearchEntry.__table__,
     SearchCard.__table__,
     SearchFacet.__table__,
     SearchSuggestion.__table__,
+    SearchState.__table__,
 )

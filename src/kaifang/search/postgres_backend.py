@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session, aliased
 
 from kaifang.auth.actor import Actor
 from kaifang.search.base import SQLSearchBackend
+from kaifang.search.cache import ResultCache
 from kaifang.search.documents import IndexedText, SearchDocument, entry_row
 from kaifang.search.models import SearchEntry
-from kaifang.search.queries import TextMatch
+from kaifang.search.queries import Found, TextMatch
 from kaifang.search.schemas import SearchQuery, SearchResult
 from kaifang.search.text import QueryTerm, query_terms
 
@@ -110,10 +111,16 @@ class PostgresSearchBackend(SQLSearchBackend):
         }
         return {**entry_row(doc), **vectors}
 
-    def search(self, session: Session, query: SearchQuery, actor: Actor) -> SearchResult:
+    def search(
+        self,
+        session: Session,
+        query: SearchQuery,
+        actor: Actor,
+        cache: ResultCache[Found] | None = None,
+    ) -> SearchResult:
         settings = WORD_SETTINGS if query_terms(query.q) else SEARCH_SETTINGS
         with planner_settings(session, settings):
-            return super().search(session, query, actor)
+            return super().search(session, query, actor, cache)
 
     def text_match(self, terms: list[QueryTerm], *, in_items: bool) -> TextMatch:
         query: Any = cast(literal(tsquery_literal(terms), Text), TSQUERY)

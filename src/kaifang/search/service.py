@@ -15,10 +15,12 @@ from kaifang.catalog.vocabularies import VocabularyIndex
 from kaifang.db import Database
 from kaifang.errors import Unavailable
 from kaifang.events import DatasetChanged
+from kaifang.search.cache import ResultCache
 from kaifang.search.documents import load_documents
 from kaifang.search.interfaces import SearchBackend
 from kaifang.search.models import SearchEntry
 from kaifang.search.postgres_backend import PostgresSearchBackend
+from kaifang.search.queries import Found
 from kaifang.search.schemas import SearchQuery, SearchResult, Suggestion
 from kaifang.search.sqlite_backend import SQLiteSearchBackend
 
@@ -37,9 +39,18 @@ def backend_for(session: Session) -> SearchBackend:
     raise Unavailable(f"catalogue search does not support {dialect}")
 
 
-def search_datasets(session: Session, *, actor: Actor, query: SearchQuery) -> SearchResult:
-    """One page of the catalogue entries ``actor`` may see; BadRequest on a tampered cursor."""
-    return backend_for(session).search(session, query, actor)
+def search_datasets(
+    session: Session,
+    *,
+    actor: Actor,
+    query: SearchQuery,
+    cache: ResultCache[Found] | None = None,
+) -> SearchResult:
+    """One page of the catalogue entries ``actor`` may see; BadRequest on a tampered cursor.
+
+    ``cache`` (the process's, see :mod:`kaifang.search.cache`) serves repeated public searches.
+    """
+    return backend_for(session).search(session, query, actor, cache)
 
 
 def suggest(session: Session, *, actor: Actor, prefix: str, limit: int = 10) -> list[Suggestion]:

@@ -9,10 +9,21 @@ from pydantic import ValidationError
 
 from kaifang.errors import BadRequest
 from kaifang.search import service as search_service
+from kaifang.search.cache import ResultCache, process_cache
 from kaifang.search.schemas import FACETS, SearchQuery
 from kaifang.web.deps import get_runtime, policy
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
+
+
+def search_cache(request: Request) -> ResultCache[Any]:
+    """This process's cache of public search results, sized by the settings."""
+    runtime = get_runtime(request)
+    return process_cache(
+        runtime.extras,
+        max_entries=runtime.settings.search_cache_entries,
+        ttl_seconds=runtime.settings.search_cache_seconds,
+    )
 
 
 def query_from_request(request: Request) -> SearchQuery:
@@ -56,7 +67,9 @@ def search_datasets(
     """Search the catalogue the caller may see, with facet counts and a `next` cursor."""
     query = query_from_request(request)
     with get_runtime(request).db.unit_of_work(write=False) as session:
-        result = search_service.search_datasets(session, actor=request.state.actor, query=query)
+        result = search_service.search_datasets(
+            session, actor=request.state.actor, query=query, cache=search_cache(request)
+        )
     body = result.model_dump(mode="json")
     body["next"] = body.pop("next_cursor")
     return body

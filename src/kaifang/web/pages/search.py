@@ -13,7 +13,7 @@ from markupsafe import Markup
 from kaifang.auth.actor import Actor
 from kaifang.search import service as search_service
 from kaifang.search.schemas import FACETS
-from kaifang.web.api.search import query_from_request
+from kaifang.web.api.search import query_from_request, search_cache
 from kaifang.web.deps import get_runtime, policy
 from kaifang.web.pages.presenters import Labels, page_locale
 from kaifang.web.templating import render
@@ -75,7 +75,9 @@ def search_page(request: Request, actor: Actor = policy(None)) -> Response:
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     query = query_from_request(request)
     with get_runtime(request).db.unit_of_work(write=False) as session:
-        result = search_service.search_datasets(session, actor=actor, query=query)
+        result = search_service.search_datasets(
+            session, actor=actor, query=query, cache=search_cache(request)
+        )
         labels = Labels(session, page_locale(request))
     chips = [
         (name, value, _toggle(params, name, value)) for name, value in params if name in FACETS
