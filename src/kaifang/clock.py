@@ -27,6 +27,11 @@ def _china_zone() -> dt.tzinfo:
 CHINA_TZ = _china_zone()
 
 
+def china_today() -> dt.date:
+    """Today's date in China (the day plans, deadlines and statistics count in)."""
+    return dt.datetime.now(CHINA_TZ).date()
+
+
 def to_china(value: dt.datetime) -> dt.datetime:
     """The moment in China time; a naive datetime is taken as UTC (how SQLite stores it)."""
     if value.tzinfo is None:
