@@ -6,7 +6,6 @@ import datetime as dt
 import io
 
 import pytest
-
 from python_calamine import CalamineWorkbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session

@@ -140,8 +140,10 @@ def compute_index(
     as_of: dt.date,
     weights: Mapping[str, float] | None = None,
     actor: Actor | None = None,
+    is_demo: bool = False,
 ) -> IndexSnapshot:
-    """Score every organization and region as of a date and store the snapshot (history kept)."""
+    """Score every organization and region as of a date and store the snapshot (history kept);
+    ``is_demo`` marks a snapshot computed over demo data."""
     if actor is not None:
         authorize(actor, "index.manage")
     effective = effective_weights(weights)
@@ -159,7 +161,9 @@ def compute_index(
     }
     for entities in results.values():
         entities.sort(key=lambda e: e["rank"])
-    snapshot = IndexSnapshot(as_of=as_of, computed_at=utcnow(), weights=effective, results=results)
+    snapshot = IndexSnapshot(
+        as_of=as_of, computed_at=utcnow(), weights=effective, results=results, is_demo=is_demo
+    )
     session.add(snapshot)
     session.flush()
     audit_service.record(
@@ -168,6 +172,6 @@ def compute_index(
         actor=actor,
         object_type="index_snapshot",
         object_id=snapshot.id,
-        details={"as_of": as_of.isoformat()},
+        details={"as_of": as_of.isoformat(), "is_demo": is_demo},
     )
     return snapshot
