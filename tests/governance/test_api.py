@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from kaifang.auth.actor import SYSTEM
 from kaifang.governance import openlists
 from tests import factories
-from tests.governance.conftest import workbook
+from tests.governance.conftest import used, workbook
 from tests.web.helpers import bearer
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -19,7 +21,10 @@ def test_governance_api_journey(client: TestClient, session: Session) -> None:
     factories.user(session, role="officer", org=org, username="gov-officer")
     factories.user(session, role="reviewer", region_code="3310", username="gov-reviewer")
     factories.user(session, role="admin", username="gov-admin")
-    factories.published_dataset(session, org=org, title="公交线路信息")
+    dataset = factories.published_dataset(session, org=org, title="公交线路信息")
+    session.flush()
+    used(session, dataset, "download", on=dt.date(2021, 3, 1))
+    used(session, dataset, "download", on=dt.date(2020, 12, 31), users=["u:1", "u:2"])
     session.commit()
     officer, reviewer, admin = (
         bearer(client, u) for u in ("gov-officer", "gov-reviewer", "gov-admin")
@@ -84,6 +89,19 @@ def test_governance_api_journey(client: TestClient, session: Session) -> None:
         f"/api/v1/governance/statistics?kind=usage&organization_id={org.id}", headers=officer
     )
     assert own.status_code == 200 and own.json()["items"][0]["label"] == "市交通运输局"
+    # without a period: the plan year the dashboards show (2021, the only year with lists)
+    assert (own.json()["start"], own.json()["end"]) == ("2021-01-01", "2021-12-31")
+    assert own.json()["items"][0]["downloads"] == 1
+    earlier = client.get(
+        "/api/v1/governance/statistics?kind=usage&start=2020-01-01&end=2020-12-31",
+        headers=reviewer,
+    ).json()["items"]
+    assert [(r["label"], r["downloads"], r["users"]) for r in earlier] == [("市交通运输局", 2, 2)]
+    backwards = client.get(
+        "/api/v1/governance/statistics?kind=usage&start=2021-02-01&end=2021-01-01",
+        headers=reviewer,
+    )
+    assert backwards.status_code == 422
 
     assert (
         client.post("/api/v1/governance/index/compute", headers=reviewer, json={}).status_code

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kaifang.auth.actor import SYSTEM
+from kaifang.catalog.models import Dataset
 from kaifang.errors import InvalidInput, PermissionDenied
 from kaifang.governance import index
 from tests import factories
-from tests.governance.conftest import published_on
+from tests.governance.conftest import published_on, used
 
 AS_OF = dt.date(2021, 6, 30)
 
@@ -43,6 +45,29 @@ def test_index_is_computed_ranked_and_kept_as_history(session: Session) -> None:
     history = index.snapshot_history(session)
     assert [h["id"] for h in history] == [second.id, first.id]
     assert index.latest_snapshot(session, on_or_before=AS_OF).id == first.id
+
+
+def test_use_counts_usage_events_in_the_index_period_not_lifetime_counters(
+    session: Session,
+) -> None:
+    a, b = _catalogue(session)  # every dataset carries a lifetime counter of 5 downloads
+    first_of_a = session.scalars(select(Dataset).where(Dataset.organization_id == a)).first()
+    first_of_b = session.scalars(select(Dataset).where(Dataset.organization_id == b)).first()
+    used(session, first_of_a, "download", on=dt.date(2021, 3, 1), users=["u:1", "u:2"])
+    used(session, first_of_a, "api_call", on=AS_OF)
+    used(session, first_of_a, "download", on=dt.date(2020, 12, 31), users=["u:3"] * 5)
+    used(session, first_of_a, "download", on=dt.date(2021, 7, 1), users=["u:4"] * 3)
+    used(session, first_of_b, "download", on=dt.date(2021, 6, 1))
+    snapshot = index.compute_index(session, as_of=AS_OF)
+    orgs = {e["key"]: e["indicators"] for e in snapshot.results["organizations"]}
+    assert orgs[str(a)]["U1"] == {"raw": 2.0, "score": 100.0}
+    assert orgs[str(a)]["U2"] == {"raw": 1.0, "score": 100.0}
+    assert orgs[str(b)]["U1"] == {"raw": 1.0, "score": 50.0}
+    assert orgs[str(b)]["U2"] == {"raw": 0.0, "score": 0.0}
+    regions = {e["key"]: e["indicators"] for e in snapshot.results["regions"]}
+    assert regions["3310"]["U1"]["raw"] == 2.0
+    assert index.index_period(AS_OF) == (dt.date(2021, 1, 1), AS_OF)
+    assert "index period" in index.INDICATOR_BY_CODE["U1"].definition
 
 
 def test_readiness_values_need_evidence_and_raise_the_score(session: Session) -> None:

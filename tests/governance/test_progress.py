@@ -126,3 +126,23 @@ def test_summary_carries_milestones_and_targets(session: Session) -> None:
     summary = progress.progress_summary(session, year=2021, as_of=dt.date(2021, 6, 30))
     assert [m["date"] for m in summary["milestones"]] == ["2021-06-30", "2021-07-31", "2021-08-31"]
     assert summary["expected"] == 0.4 and summary["platform"]["done"] == 2
+
+
+def test_views_default_to_the_latest_plan_year_with_lists(session: Session) -> None:
+    today = dt.date(2026, 3, 5)
+    # no lists at all: the current year up to today
+    assert progress.view_period(session, today=today) == (2026, today)
+    _list_with_done(session, "甲局", "3310", done=2)  # lists for 2021
+    assert progress.plan_years(session) == [2021]
+    assert progress.view_period(session, today=today) == (2021, dt.date(2021, 12, 31))
+    # a year asked for is shown up to today, capped at its last day
+    assert progress.view_period(session, today=today, year=2026) == (2026, today)
+    assert progress.view_period(session, today=today, year=2020) == (2020, dt.date(2020, 12, 31))
+    # an explicit date wins, with its own year unless one is given
+    june = dt.date(2021, 6, 30)
+    assert progress.view_period(session, today=today, as_of=june) == (2021, june)
+    assert progress.view_period(session, today=today, year=2022, as_of=june) == (2022, june)
+    # mid-2021 the 2021 plan is the current one
+    assert progress.view_period(session, today=june) == (2021, june)
+    # a plan entered ahead for a later year does not replace the current year's view
+    assert progress.view_period(session, today=dt.date(2020, 5, 1)) == (2020, dt.date(2020, 5, 1))

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
+import pytest
 from python_calamine import CalamineWorkbook
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kaifang.auth.models import Organization
+from kaifang.catalog.models import Dataset
+from kaifang.errors import InvalidInput
 from kaifang.governance import statistics
 from kaifang.governance.render import to_csv, to_xlsx
 from tests import factories
+from tests.governance.conftest import used
 
 
 def _catalogue(session: Session) -> tuple[Organization, Organization]:
@@ -60,18 +66,44 @@ def test_catalogue_statistics_by_domain_region_attribute_and_grade(session: Sess
     assert sum(g.datasets for g in grades) == 3
 
 
-def test_usage_totals_per_dataset_and_organization(session: Session) -> None:
+def _events(session: Session, day: dt.date) -> None:
+    """Usage events that mirror the catalogue's lifetime counters, all on ``day``."""
+    for ds in session.scalars(select(Dataset).where(Dataset.status == "published")).unique():
+        for kind, count in (
+            ("view", ds.views),
+            ("download", ds.downloads),
+            ("api_call", ds.api_calls),
+        ):
+            if count:
+                used(session, ds, kind, on=day, users=[f"u:{n}" for n in range(count)])
+
+
+def test_usage_totals_per_dataset_and_organization_count_events_in_the_period(
+    session: Session,
+) -> None:
     a, _b = _catalogue(session)
-    by_org = {r["label"]: r for r in statistics.usage_statistics(session, by="organization")}
+    _events(session, dt.date(2021, 3, 1))
+    in_2021 = {"start": dt.date(2021, 1, 1), "end": dt.date(2021, 12, 31)}
+    by_org = {
+        r["label"]: r for r in statistics.usage_statistics(session, by="organization", **in_2021)
+    }
     assert (by_org["甲局"]["views"], by_org["甲局"]["downloads"], by_org["甲局"]["api_calls"]) == (
         11,
         5,
         42,
     )
-    top = statistics.usage_statistics(session, by="dataset", limit=1)
+    assert by_org["甲局"]["users"] == 40  # distinct user keys across its datasets
+    top = statistics.usage_statistics(session, by="dataset", limit=1, **in_2021)
     assert len(top) == 1 and top[0]["api_calls"] == 40
-    mine = statistics.usage_statistics(session, by="dataset", organization_id=a.id)
+    mine = statistics.usage_statistics(session, by="dataset", organization_id=a.id, **in_2021)
     assert len(mine) == 2
+    # events outside the period and the lifetime counters alone do not count
+    march = {"start": dt.date(2021, 3, 2), "end": dt.date(2021, 12, 31)}
+    assert statistics.usage_statistics(session, by="organization", **march) == []
+    table = statistics.statistics_tables(session, kind="usage", **in_2021)
+    assert "2021-01-01" in table.title and table.rows[0]["label"] == "甲局"
+    with pytest.raises(InvalidInput):
+        statistics.statistics_tables(session, kind="usage")
 
 
 def test_sla_figures_per_organization(session: Session) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from kaifang.access.models import Application, ApplicationEvent
 from kaifang.auth.actor import Actor
+from kaifang.clock import local_time
 
 ACTION_LABELS = {
     "create": "创建草稿 (draft created)",
@@ -78,7 +79,7 @@ _STYLE = (
 
 def _row(event: ApplicationEvent) -> str:
     cells = (
-        event.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+        local_time(event.created_at),
         ACTION_LABELS.get(event.action, event.action),
         f"{event.from_status} → {event.to_status}" if event.from_status else event.to_status,
         f"{event.actor_name} ({event.actor_role})",
@@ -97,7 +98,13 @@ def render_timeline_html(app: Application, events: Sequence[ApplicationEvent]) -
     )
     header = "".join(
         f"<th>{h}</th>"
-        for h in ("时间 (time)", "环节 (step)", "状态 (status)", "办理人 (actor)", "意见 (comment)")
+        for h in (
+            "时间 (北京时间 China time)",
+            "环节 (step)",
+            "状态 (status)",
+            "办理人 (actor)",
+            "意见 (comment)",
+        )
     )
     rows = "\n".join(_row(e) for e in events)
     return (

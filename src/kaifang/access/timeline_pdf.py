@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from kaifang.access.models import Application, ApplicationEvent
 from kaifang.access.timeline import ACTION_LABELS
+from kaifang.clock import local_time
 
 PAGE_WIDTH, PAGE_HEIGHT, MARGIN = 595, 842, 50
 FONT_SIZE, LEADING = 10, 15
@@ -62,10 +63,11 @@ def _lines(app: Application, events: Sequence[ApplicationEvent]) -> list[tuple[i
         (0, f"状态 (status): {app.status}"),
         (0, f"用途 (purpose): {app.purpose}"),
         (0, f"申请数据项 (items): {items}"),
+        (0, "时间为北京时间 (times are China time, UTC+8)"),
         (0, ""),
     ]
     for event in events:
-        stamp = event.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        stamp = local_time(event.created_at)
         label = ACTION_LABELS.get(event.action, event.action)
         out.append((0, f"{stamp}  {label}  {event.from_status}→{event.to_status}"))
         out.append((1, f"{event.actor_name} ({event.actor_role})"))

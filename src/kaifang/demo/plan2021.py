@@ -24,6 +24,9 @@ from kaifang.governance.openlists.parsing import COLUMNS
 from kaifang.governance.render import Table, to_xlsx
 
 YEAR = 2021
+# The date the demo is read at by default: the end of the plan year, which is also the end of
+# the demo usage period and the date the dashboards default to for 2021.
+AS_OF = dt.date(YEAR, 12, 31)
 SEED = 2021
 MONTHS = (4, 5, 6, 7, 8)
 LIST_FILE = "台州市2021年开放清单（演示数据 demo data）.xlsx"

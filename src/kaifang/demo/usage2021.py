@@ -1,4 +1,5 @@
-"""Demo usage over 2021 (page views, downloads, API calls) and a first open-index snapshot.
+"""Demo usage over 2021 (page views, downloads, API calls) and a first open-index snapshot,
+dated at the end of the demo plan year and marked as demo data.
 
 Events go through ``kaifang.governance.usage.record_usage`` (the batch writer's insert and view
 counters); every demo event's user key starts with ``demo:`` so it can be told apart.
@@ -14,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from kaifang.auth.actor import SYSTEM
 from kaifang.catalog.models import Dataset
+from kaifang.demo.plan2021 import AS_OF, YEAR
 from kaifang.governance import index as index_service
 from kaifang.governance.models import IndexSnapshot, UsageEvent
 from kaifang.governance.usage import UsageRecord, record_usage
 
-YEAR = 2021
 SEED = 2022
 DEMO_USER_PREFIX = "demo:"
 DEMO_USERS = 400
@@ -90,9 +91,10 @@ def load_demo_usage(session: Session) -> int:
     return record_usage(session, records)
 
 
-def load_demo_index(session: Session, *, as_of: dt.date | None = None) -> int:
-    """Compute the first open-index snapshot when there is none; returns snapshots created."""
+def load_demo_index(session: Session, *, as_of: dt.date = AS_OF) -> int:
+    """Compute the first open-index snapshot when there is none, as of the demo plan's date
+    (not today: the demo's lists and usage are of 2021); returns snapshots created."""
     if session.scalar(select(IndexSnapshot.id).limit(1)) is not None:
         return 0
-    index_service.compute_index(session, as_of=as_of or dt.date.today(), actor=SYSTEM)
+    index_service.compute_index(session, as_of=as_of, actor=SYSTEM, is_demo=True)
     return 1

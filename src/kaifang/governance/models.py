@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -122,6 +123,8 @@ class IndexSnapshot(Base):
     computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     weights: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     results: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Computed by the demo loader over demo data: shown as such wherever the snapshot is.
+    is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class UsageEvent(Base):

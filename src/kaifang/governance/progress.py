@@ -95,6 +95,33 @@ def year_start(year: int) -> dt.datetime:
     return dt.datetime(year, 1, 1, tzinfo=CHINA)
 
 
+# --- which plan year a view shows ---------------------------------------------------------
+
+
+def plan_years(session: Session) -> list[int]:
+    """Years that have open lists, newest first."""
+    stmt = select(OpenList.year).distinct().order_by(OpenList.year.desc())
+    return [int(y) for y in session.scalars(stmt)]
+
+
+def view_period(
+    session: Session, *, today: dt.date, year: int | None = None, as_of: dt.date | None = None
+) -> tuple[int, dt.date]:
+    """The plan year and as-of date a governance view shows when the request leaves them out.
+
+    An explicit ``as_of`` wins (its year unless ``year`` is given). Without a year, the current
+    year is shown if it has open lists, else the latest earlier year that has some (so a
+    platform between plans, or the demo's 2021 plan, is not shown empty). Without ``as_of``
+    the date is ``today``, capped at the last day of the year shown.
+    """
+    if as_of is not None:
+        return year or as_of.year, as_of
+    if year is None:
+        earlier = [y for y in plan_years(session) if y <= today.year]
+        year = earlier[0] if earlier else today.year
+    return year, min(today, dt.date(year, 12, 31))
+
+
 # --- list progress --------------------------------------------------------------------------
 
 

@@ -15,7 +15,9 @@ from kaifang.access.service import sla_figures
 from kaifang.auth.models import Organization, Region
 from kaifang.catalog.models import Dataset
 from kaifang.catalog.vocabularies import MACHINE_READABLE, VocabularyIndex
+from kaifang.errors import InvalidInput
 from kaifang.governance.render import Table
+from kaifang.governance.usage import UsageQuery, usage_over_time
 
 GroupBy = Literal["organization", "region", "domain", "open_attribute", "grade"]
 GROUPINGS: tuple[str, ...] = ("organization", "region", "domain", "open_attribute", "grade")
@@ -103,8 +105,6 @@ def catalogue_statistics(
 ) -> list[CatalogueFigures]:
     """Datasets, items, capacity (rows × items), resources and formats per group, by key."""
     if group_by not in GROUPINGS:
-        from kaifang.errors import InvalidInput
-
         raise InvalidInput(
             f"不支持的分组 {group_by} (unknown grouping)", details={"allowed": list(GROUPINGS)}
         )
@@ -143,36 +143,29 @@ USAGE_COLUMNS = (
     ("views", "浏览量"),
     ("downloads", "下载量"),
     ("api_calls", "接口调用量"),
+    ("users", "独立用户"),
 )
 
 
 def usage_statistics(
     session: Session,
     *,
+    start: dt.date,
+    end: dt.date,
     by: Literal["dataset", "organization"] = "organization",
     organization_id: int | None = None,
     organization_ids: Collection[int] | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Running view, download and API-call counters of published datasets, per dataset or
-    organization (all organizations, one, or those given)."""
-    org_names = {i: n for i, n in session.execute(select(Organization.id, Organization.name))}
-    totals: dict[str, dict[str, Any]] = {}
-    for ds in published_datasets(session, organization_id=organization_id):
-        if organization_ids is not None and ds.organization_id not in organization_ids:
-            continue
-        key, label = (
-            (ds.catalog_code, ds.title)
-            if by == "dataset"
-            else (str(ds.organization_id), org_names.get(ds.organization_id, ""))
-        )
-        row = totals.setdefault(
-            key, {"key": key, "label": label, "views": 0, "downloads": 0, "api_calls": 0}
-        )
-        row["views"] += ds.views
-        row["downloads"] += ds.downloads
-        row["api_calls"] += ds.api_calls
-    ranked = sorted(totals.values(), key=lambda r: (-(r["downloads"] + r["api_calls"]), r["key"]))
+    """Views, downloads, API calls and distinct users counted from the usage events of
+    China-local days ``start``..``end``, per dataset or organization (all organizations, one,
+    or those given), most downloads and API calls first."""
+    ids = organization_ids
+    if organization_id is not None:
+        ids = [i for i in (ids or [organization_id]) if i == organization_id]
+    query = UsageQuery(start, end, by=by, granularity="total", organization_ids=ids)
+    rows = [{key: row[key] for key, _ in USAGE_COLUMNS} for row in usage_over_time(session, query)]
+    ranked = sorted(rows, key=lambda r: (-(r["downloads"] + r["api_calls"]), r["key"]))
     return ranked[:limit] if limit else ranked
 
 
@@ -210,11 +203,21 @@ def sla_statistics(
 
 
 def statistics_tables(
-    session: Session, *, kind: str, group_by: str = "organization", **filters: Any
+    session: Session,
+    *,
+    kind: str,
+    group_by: str = "organization",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    **filters: Any,
 ) -> Table:
-    """The table behind a statistics export: ``catalogue``, ``usage`` or ``sla``."""
+    """The table behind a statistics export: ``catalogue``, ``usage`` (events of ``start``..
+    ``end``, both required) or ``sla``."""
     if kind == "usage":
-        return Table("使用统计", USAGE_COLUMNS, usage_statistics(session, **filters))
+        if start is None or end is None:
+            raise InvalidInput("使用统计须指定期间 (usage statistics need a period)")
+        rows = usage_statistics(session, start=start, end=end, **filters)
+        return Table(f"使用统计{start.isoformat()}至{end.isoformat()}", USAGE_COLUMNS, rows)
     if kind == "sla":
         return Table("申请时效", SLA_COLUMNS, sla_statistics(session, **filters))
     return catalogue_table(catalogue_statistics(session, group_by=group_by, **filters), group_by)

@@ -191,5 +191,20 @@ def _usage_rows(
     return sorted(out.values(), key=_rank)
 
 
+def usage_by_dataset(
+    session: Session, *, start: dt.date, end: dt.date
+) -> dict[int, dict[str, int]]:
+    """Events per dataset and kind over China-local days ``start``..``end`` (both included)."""
+    stmt = (
+        select(UsageEvent.dataset_id, UsageEvent.kind, func.count())
+        .where(UsageEvent.day >= start, UsageEvent.day <= end)
+        .group_by(UsageEvent.dataset_id, UsageEvent.kind)
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for dataset_id, kind, count in session.execute(stmt):
+        counts.setdefault(int(dataset_id), {})[kind] = int(count)
+    return counts
+
+
 def _rank(row: dict[str, Any]) -> tuple[Any, ...]:
     return (row["period"], -(row["views"] + row["downloads"] + row["api_calls"]), row["key"])

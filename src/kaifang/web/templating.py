@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from kaifang.clock import local_time
 from kaifang.web import i18n
 from kaifang.web.deps import CSRF_COOKIE, csrf_token_for
 
@@ -20,6 +21,8 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# Stored datetimes are UTC; every page prints them in China time through this one filter.
+_env.filters["local_time"] = local_time
 
 
 def render(

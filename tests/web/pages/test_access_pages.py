@@ -10,16 +10,19 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kaifang.access import service
 from kaifang.access.deadlines import add_working_days, china_date
-from kaifang.access.models import Application, Grant
+from kaifang.access.models import Application, ApplicationEvent, Grant
+from kaifang.access.timeline_pdf import _hex
 from kaifang.config import Settings
 from tests.access.conftest import World
 from tests.access.conftest import _access_schema as _access_schema
 from tests.access.conftest import _access_tables as _access_tables
 from tests.access.conftest import world as world
+from tests.access.helpers import submitted
 from tests.web.helpers import csrf_from_page
 from tests.web.pages.pagetools import HTML, get, post_form, sign_in
 
@@ -306,3 +309,22 @@ def test_grants_page_revokes_and_admin_publishes_a_new_agreement(
     sign_in(client, world.applicant.username)
     page = get(client, f"/access/applications/new?dataset={world.dataset.id}")
     assert "第一条 新的协议正文。" in page.text and f'value="{current.id}"' in page.text
+
+
+def test_timeline_shows_china_time_on_the_page_and_in_exports(
+    client: TestClient, session: Session, world: World
+) -> None:
+    app = submitted(session, world)
+    for event in session.scalars(
+        select(ApplicationEvent).where(ApplicationEvent.application_id == app.id)
+    ):
+        event.created_at = dt.datetime(2021, 5, 19, 16, 30, tzinfo=dt.UTC)
+    session.commit()
+    sign_in(client, world.applicant.username)
+    page = get(client, f"/access/applications/{app.id}").text
+    assert "2021-05-20 00:30" in page and "2021-05-19 16:30" not in page
+    assert "时间（北京时间）" in page
+    exported = get(client, f"/api/v1/applications/{app.id}/timeline.html").text
+    assert "2021-05-20 00:30" in exported and "UTC</td>" not in exported
+    pdf = get(client, f"/api/v1/applications/{app.id}/timeline.pdf").content
+    assert _hex("2021-05-20 00:30")[1:-1].encode() in pdf

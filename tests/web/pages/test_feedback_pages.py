@@ -3,12 +3,14 @@ answer, public answers on the dataset page, my feedback, the queue, escaping and
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kaifang.feedback.models import WorkOrder
+from kaifang.feedback.models import WorkOrder, WorkOrderEvent
 from tests import factories
 from tests.web.pages.conftest import Cast
 from tests.web.pages.pagetools import get, post_form, sign_in
@@ -157,3 +159,21 @@ def test_queue_is_for_staff_only(client: TestClient, cast: Cast) -> None:
     assert get(client, "/workbench/feedback").status_code == 403
     sign_in(client, cast.reviewer)
     assert get(client, "/workbench/feedback?status=assigned").status_code == 200
+
+
+def test_work_order_timeline_and_answer_show_china_time(
+    client: TestClient, session: Session, cast: Cast
+) -> None:
+    dataset = factories.published_dataset(session, org=cast.org)
+    session.commit()
+    sign_in(client, cast.user)
+    sent = post_form(client, "/feedback/new", _form(dataset.id))
+    order_id = int(sent.headers["location"].split("/")[2].split("?")[0])
+    late_evening = dt.datetime(2021, 5, 19, 16, 30, tzinfo=dt.UTC)
+    for event in session.scalars(
+        select(WorkOrderEvent).where(WorkOrderEvent.work_order_id == order_id)
+    ):
+        event.created_at = late_evening
+    session.commit()
+    page = get(client, f"/feedback/{order_id}").text
+    assert "2021-05-20 00:30" in page and "2021-05-19 16:30" not in page

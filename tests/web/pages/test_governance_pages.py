@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from kaifang.auth.actor import SYSTEM
+from kaifang.clock import china_today
 from kaifang.governance import index, openlists
 from tests import factories
 from tests.governance.conftest import published_on, used, workbook
@@ -113,3 +114,46 @@ def test_public_ranking_shows_scores_definitions_and_a_json_export(
     export = client.get("/open-index.json").json()
     assert {"definitions", "weights", "results"} <= set(export)
     assert "China Open Data Index" in export["method"]
+
+
+def test_dashboards_default_to_the_latest_plan_year_and_offer_a_switch(
+    client: TestClient, session: Session, cast: Cast
+) -> None:
+    _plan(session, cast)  # open lists for 2021 only
+    this_year = china_today().year
+    sign_in(client, cast.admin)
+    html = get(client, "/workbench/governance").text
+    assert "2021 年度计划，截至 2021-12-31" in html
+    assert f"{this_year} 年尚无开放清单：显示 2021 年度计划。" in html
+    assert '<strong aria-current="page">2021</strong>' in html
+    assert f'href="/workbench/governance?year={this_year}"' in html
+    assert 'name="as_of" value="2021-12-31"' in html and 'name="year" value="2021"' in html
+    assert _chart(html, "usage") == [
+        {"period": "2021-06", "views": 4, "downloads": 0, "api_calls": 0}
+    ]
+    assert len(_chart(html, "progress")["league"]) == 2
+    switched = get(client, f"/workbench/governance?year={this_year}").text
+    assert f"{this_year} 年度计划" in switched and "显示 2021 年度计划" not in switched
+    assert _chart(switched, "usage") == [] and _chart(switched, "progress")["league"] == []
+    june = get(client, "/workbench/governance?year=2021&as_of=2021-06-30").text
+    assert "2021 年度计划，截至 2021-06-30" in june and "显示 2021 年度计划" not in june
+    league = get(client, "/workbench/governance/league-table").text
+    assert "2021 年度计划，截至 2021-12-31" in league and "公交线路信息" not in league
+    assert 'href="/workbench/governance/league-table?year=' in league
+
+
+def test_a_demo_snapshot_is_labelled_as_demo_data(
+    client: TestClient, session: Session, cast: Cast
+) -> None:
+    _plan(session, cast)
+    client.cookies.clear()
+    assert "badge-demo" not in get(client, "/open-index").text
+    index.compute_index(session, as_of=dt.date(2021, 12, 31), is_demo=True)
+    session.commit()
+    html = get(client, "/open-index").text
+    assert "2021-12-31 计算结果。" in html and "badge-demo" in html
+    assert "基于演示城市生成的数据计算。" in html
+    assert client.get("/open-index.json").json()["is_demo"] is True
+    sign_in(client, cast.admin)
+    dashboard = get(client, "/workbench/governance").text
+    assert "2021-12-31 计算结果" in dashboard and "badge-demo" in dashboard

@@ -16,7 +16,9 @@ from kaifang.governance.index.definitions import (
 )
 from kaifang.governance.index.raw import (
     data_raw,
+    index_period,
     max_days_by_frequency,
+    period_usage,
     readiness_values,
     sla_raw,
 )
@@ -52,8 +54,10 @@ __all__ = [
     "explain",
     "export_snapshot",
     "get_snapshot",
+    "index_period",
     "latest_snapshot",
     "max_days_by_frequency",
+    "period_usage",
     "readiness_values",
     "score_entities",
     "set_readiness",

@@ -20,6 +20,10 @@ Scoring: shares score 100 × share; counts score 100 × value ÷ the best peer o
 (organizations against organizations, regions against regions); readiness values are entered
 by the bureau on a 0-100 scale, with an evidence link, and count 0 until entered. An indicator
 with no basis (e.g. application timeliness with no applications) is left out of its layer.
+
+Use (U1, U2) counts the usage events recorded within the index period, 1 January of the
+index year to the index date (China-local days), not the datasets' lifetime counters, so a
+snapshot measures that year's use and snapshots of different years compare like with like.
 """
 KEY_DOMAINS = DEFAULT_DOMAINS[:8]
 KEY_DOMAIN_CODES = tuple(domain_code(d) for d in KEY_DOMAINS)
@@ -194,8 +198,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "use",
         "下载量",
         "Downloads",
-        "Downloads of published datasets.",
-        "Catalogue: datasets.downloads.",
+        "Downloads of published datasets within the index period (1 January of the index "
+        "year to the index date, China-local days).",
+        "Usage events (usage_events, kind download) within the index period.",
         "relative",
         0.4,
     ),
@@ -204,8 +209,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "use",
         "接口调用量",
         "API calls",
-        "API calls to published datasets.",
-        "Catalogue: datasets.api_calls.",
+        "Data-API calls to published datasets within the index period (1 January of the "
+        "index year to the index date, China-local days).",
+        "Usage events (usage_events, kind api_call) within the index period.",
         "relative",
         0.4,
     ),

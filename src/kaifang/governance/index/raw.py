@@ -1,4 +1,5 @@
-"""Raw indicator values computed from the catalogue, applications and readiness entries."""
+"""Raw indicator values computed from the catalogue, usage events, applications and readiness
+entries."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from kaifang.governance.index.definitions import (
 from kaifang.governance.models import ReadinessValue
 from kaifang.governance.openlists import china_date
 from kaifang.governance.statistics import MACHINE_READABLE_UPPER
+from kaifang.governance.usage import usage_by_dataset
 
 # --- raw values -----------------------------------------------------------------------------
 
@@ -57,10 +59,30 @@ def _conditional(d: Dataset) -> bool:
     )
 
 
+def index_period(as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The period the use layer counts: 1 January of the index year to the index date."""
+    return dt.date(as_of.year, 1, 1), as_of
+
+
+def period_usage(session: Session, as_of: dt.date) -> dict[int, dict[str, int]]:
+    """Usage events per dataset and kind within the index period (China-local days)."""
+    start, end = index_period(as_of)
+    return usage_by_dataset(session, start=start, end=end)
+
+
+def _used(datasets: Sequence[Dataset], usage: Mapping[int, Mapping[str, int]], kind: str) -> float:
+    return float(sum(usage.get(d.id, {}).get(kind, 0) for d in datasets))
+
+
 def data_raw(
-    datasets: Sequence[Dataset], as_of: dt.date, max_days: Mapping[str, int]
+    datasets: Sequence[Dataset],
+    as_of: dt.date,
+    max_days: Mapping[str, int],
+    usage: Mapping[int, Mapping[str, int]] | None = None,
 ) -> dict[str, float | None]:
-    """Platform and data-layer raw values of a group of published datasets."""
+    """Platform, data and use-layer raw values of a group of published datasets; ``usage`` is
+    ``period_usage`` (events in the index period, not the datasets' lifetime counters)."""
+    usage = usage or {}
     n = len(datasets)
     domains = {dom for d in datasets for dom in d.domains or []}
     return {
@@ -72,8 +94,8 @@ def data_raw(
         "D4": _machine_readable(datasets),
         "D5": _share(sum(k in domains for k in KEY_DOMAIN_CODES), len(KEY_DOMAINS)) if n else 0.0,
         "D6": _share(sum(_conditional(d) for d in datasets), n),
-        "U1": float(sum(d.downloads for d in datasets)),
-        "U2": float(sum(d.api_calls for d in datasets)),
+        "U1": _used(datasets, usage, "download"),
+        "U2": _used(datasets, usage, "api_call"),
     }
 
 

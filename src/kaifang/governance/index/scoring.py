@@ -21,7 +21,13 @@ from kaifang.governance.index.definitions import (
     Indicator,
     effective_weights,
 )
-from kaifang.governance.index.raw import data_raw, max_days_by_frequency, readiness_values, sla_raw
+from kaifang.governance.index.raw import (
+    data_raw,
+    max_days_by_frequency,
+    period_usage,
+    readiness_values,
+    sla_raw,
+)
 from kaifang.governance.models import IndexSnapshot
 from kaifang.governance.openlists import china_date
 from kaifang.governance.statistics import published_datasets
@@ -79,7 +85,10 @@ def score_entities(
 
 
 def _organization_raws(
-    session: Session, as_of: dt.date, readiness: Mapping[tuple[str, str], float]
+    session: Session,
+    as_of: dt.date,
+    readiness: Mapping[tuple[str, str], float],
+    usage: Mapping[int, Mapping[str, int]],
 ) -> tuple[dict[str, dict[str, float | None]], dict[str, Organization]]:
     max_days = max_days_by_frequency(session)
     by_org: dict[int, list[Dataset]] = {}
@@ -89,7 +98,7 @@ def _organization_raws(
     orgs = {str(o.id): o for o in session.scalars(select(Organization).order_by(Organization.id))}
     raws = {
         key: {
-            **data_raw(by_org.get(org.id, []), as_of, max_days),
+            **data_raw(by_org.get(org.id, []), as_of, max_days, usage),
             **sla_raw(session, [org.id], as_of),
             **{c: readiness.get((f"org:{org.id}", c)) for c in ("R1", "R2", "R3")},
         }
@@ -103,6 +112,7 @@ def _region_raws(
     as_of: dt.date,
     orgs: Mapping[str, Organization],
     readiness: Mapping[tuple[str, str], float],
+    usage: Mapping[int, Mapping[str, int]],
 ) -> dict[str, dict[str, float | None]]:
     max_days = max_days_by_frequency(session)
     members: dict[str, list[int]] = {}
@@ -117,7 +127,7 @@ def _region_raws(
     for code, ids in members.items():
         mine = [d for d in datasets if d.organization_id in ids]
         raws[code] = {
-            **data_raw(mine, as_of, max_days),
+            **data_raw(mine, as_of, max_days, usage),
             **sla_raw(session, ids, as_of),
             **{c: readiness.get((f"region:{code}", c)) for c in ("R1", "R2", "R3")},
         }
@@ -130,16 +140,19 @@ def compute_index(
     as_of: dt.date,
     weights: Mapping[str, float] | None = None,
     actor: Actor | None = None,
+    is_demo: bool = False,
 ) -> IndexSnapshot:
-    """Score every organization and region as of a date and store the snapshot (history kept)."""
+    """Score every organization and region as of a date and store the snapshot (history kept);
+    ``is_demo`` marks a snapshot computed over demo data."""
     if actor is not None:
         authorize(actor, "index.manage")
     effective = effective_weights(weights)
     readiness = readiness_values(session)
-    org_raws, orgs = _organization_raws(session, as_of, readiness)
+    usage = period_usage(session, as_of)
+    org_raws, orgs = _organization_raws(session, as_of, readiness, usage)
     region_names = {c: n for c, n in session.execute(select(Region.code, Region.name))}
     org_scores = score_entities(org_raws, effective)
-    region_scores = score_entities(_region_raws(session, as_of, orgs, readiness), effective)
+    region_scores = score_entities(_region_raws(session, as_of, orgs, readiness, usage), effective)
     results = {
         "organizations": [{"key": k, "name": orgs[k].name, **v} for k, v in org_scores.items()],
         "regions": [
@@ -148,7 +161,9 @@ def compute_index(
     }
     for entities in results.values():
         entities.sort(key=lambda e: e["rank"])
-    snapshot = IndexSnapshot(as_of=as_of, computed_at=utcnow(), weights=effective, results=results)
+    snapshot = IndexSnapshot(
+        as_of=as_of, computed_at=utcnow(), weights=effective, results=results, is_demo=is_demo
+    )
     session.add(snapshot)
     session.flush()
     audit_service.record(
@@ -157,6 +172,6 @@ def compute_index(
         actor=actor,
         object_type="index_snapshot",
         object_id=snapshot.id,
-        details={"as_of": as_of.isoformat()},
+        details={"as_of": as_of.isoformat(), "is_demo": is_demo},
     )
     return snapshot

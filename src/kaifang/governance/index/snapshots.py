@@ -52,6 +52,7 @@ def snapshot_history(session: Session, *, limit: int = 50) -> list[dict[str, Any
             "id": s.id,
             "as_of": s.as_of.isoformat(),
             "computed_at": s.computed_at.isoformat(),
+            "is_demo": s.is_demo,
             "top": (s.results.get("organizations") or [{}])[0].get("name"),
         }
         for s in rows
@@ -105,6 +106,7 @@ def export_snapshot(snapshot: IndexSnapshot) -> dict[str, Any]:
         "snapshot_id": snapshot.id,
         "as_of": snapshot.as_of.isoformat(),
         "computed_at": snapshot.computed_at.isoformat(),
+        "is_demo": snapshot.is_demo,
         "method": METHOD,
         "definitions": definitions(),
         "weights": snapshot.weights,

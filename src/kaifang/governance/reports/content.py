@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from kaifang.catalog.models import Dataset
 from kaifang.governance.index import latest_snapshot
+from kaifang.governance.openlists import china_date
 from kaifang.governance.progress import LEAGUE_COLUMNS, day_end, get_plan, league_table
 from kaifang.governance.render import BarChart, Table
 from kaifang.governance.reports.periods import Period
@@ -89,7 +90,7 @@ def _changed_datasets(session: Session, period: Period, scope: ReportScope) -> l
                 "organization": ds.organization.name,
                 "change": "新增" if is_new else "更新",
                 "items": ds.item_count,
-                "date": moment.date().isoformat() if moment else "",
+                "date": china_date(moment).isoformat() if moment else "",
             }
         )
     return rows

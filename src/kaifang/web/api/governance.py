@@ -13,6 +13,7 @@ from kaifang.auth.models import Organization
 from kaifang.auth.policy import Target
 from kaifang.auth.service import authorize
 from kaifang.catalog import quality
+from kaifang.clock import china_today
 from kaifang.datastore.export import content_disposition
 from kaifang.errors import NotFound, TooLarge
 from kaifang.governance import index as index_service
@@ -216,7 +217,8 @@ def get_progress(
     """Milestones, progress per organization/region/platform and the plan's targets."""
     _scope(request, actor, "stats.read", None)
     with _uow(request, write=False) as session:
-        return progress.progress_summary(session, year=year, as_of=as_of or dt.date.today())
+        _year, day = progress.view_period(session, today=china_today(), year=year, as_of=as_of)
+        return progress.progress_summary(session, year=year, as_of=day)
 
 
 @router.get("/league-table", response_model=None)
@@ -228,9 +230,10 @@ def get_league_table(
     actor: Actor = signed_in_policy("stats.read"),
 ) -> dict[str, Any] | Response:
     """Organizations ranked by list progress, flagged when behind the milestone (晾晒通报);
-    a region-bound actor's table ranks their region's organizations."""
-    day = as_of or dt.date.today()
+    a region-bound actor's table ranks their region's organizations. Without ``as_of`` the
+    date is today, capped at the end of ``year``."""
     with _uow(request, write=False) as session:
+        _year, day = progress.view_period(session, today=china_today(), year=year, as_of=as_of)
         ids = reports.resolve_scope(session, actor=actor, action="stats.read").organization_ids
         if format == "xlsx":
             content = progress.league_table_xlsx(
@@ -271,19 +274,29 @@ def get_statistics(
         "organization", "region", "domain", "open_attribute", "grade"
     ] = "organization",
     organization_id: int | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
     format: Literal["json", "csv", "xlsx"] = "json",
     actor: Actor = signed_in_policy("stats.read"),
 ) -> dict[str, Any] | Response:
     """Catalogue, usage or application-SLA statistics as JSON, CSV or XLSX, limited to the
-    actor's organization or region."""
+    actor's organization or region. Usage counts the usage events of ``start``..``end``
+    (China-local days); by default the year the governance dashboard shows, up to its date."""
     with _uow(request, write=False) as session:
         scope = reports.resolve_scope(
             session, actor=actor, organization_id=organization_id, action="stats.read"
         )
         filters = _statistics_filters(kind, scope)
-        table = statistics.statistics_tables(session, kind=kind, group_by=group_by, **filters)
+        period: dict[str, Any] = {}
+        if kind == "usage":
+            year, day = progress.view_period(session, today=china_today())
+            period = {"start": start or dt.date(year, 1, 1), "end": end or day}
+        table = statistics.statistics_tables(
+            session, kind=kind, group_by=group_by, **period, **filters
+        )
     if format == "json":
-        return {"kind": kind, "group_by": group_by, "items": table.rows}
+        dates = {k: v.isoformat() for k, v in period.items()}
+        return {"kind": kind, "group_by": group_by, **dates, "items": table.rows}
     return _table_file(table, format)
 
 

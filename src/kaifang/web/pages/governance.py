@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from kaifang.auth.actor import Actor
+from kaifang.clock import china_today
 from kaifang.datastore.export import content_disposition
 from kaifang.errors import DomainError, NotFound, PermissionDenied
 from kaifang.governance import index as index_service
@@ -27,8 +28,20 @@ router = APIRouter(include_in_schema=False)
 GOVERNANCE_ROLES = (*STAFF_ROLES, "auditor")
 
 
-def _day(as_of: dt.date | None) -> dt.date:
-    return as_of or dt.date.today()
+def _period(
+    session: Session, year: int | None, as_of: dt.date | None
+) -> tuple[int, dt.date, dict[str, Any]]:
+    """The plan year and date shown (the latest plan year with lists unless asked) and the
+    selector's context: the years to switch to and whether the view was chosen by default."""
+    today = china_today()
+    plan_year, day = progress.view_period(session, today=today, year=year, as_of=as_of)
+    years = sorted({*progress.plan_years(session), today.year, plan_year}, reverse=True)
+    chooser = {
+        "years": years,
+        "current_year": today.year,
+        "defaulted": year is None and as_of is None,
+    }
+    return plan_year, day, chooser
 
 
 def _scope(session: Session, actor: Actor) -> ReportScope:
@@ -63,8 +76,13 @@ def _usage_by_month(session: Session, scope: ReportScope, day: dt.date) -> list[
     return sorted(totals.values(), key=lambda r: r["period"])
 
 
-def _index_rows(session: Session, scope: ReportScope) -> tuple[Any, list[dict[str, Any]]]:
-    snapshot = index_service.latest_snapshot(session)
+def _index_rows(
+    session: Session, scope: ReportScope, day: dt.date
+) -> tuple[Any, list[dict[str, Any]]]:
+    # The snapshot of the date shown, else the newest (it is labelled with its own date).
+    snapshot = index_service.latest_snapshot(session, on_or_before=day) or (
+        index_service.latest_snapshot(session)
+    )
     if snapshot is None:
         return None, []
     rows = [e for e in snapshot.results.get("organizations", []) if scope.includes(e["key"])]
@@ -83,21 +101,23 @@ def governance_dashboard(
     as_of: dt.date | None = None,
     actor: Actor = signed_in_policy("stats.read"),
 ) -> Response:
-    """Progress against milestones, the league table, usage over time and the index."""
+    """Progress against milestones, the league table, usage over time and the index, for the
+    plan year and date asked, else the latest plan year with lists (see ``view_period``)."""
     require_role(actor, GOVERNANCE_ROLES, "stats.read")
-    day = _day(as_of)
-    plan_year = year or day.year
     with get_runtime(request).db.unit_of_work(write=False) as session:
+        plan_year, day, chooser = _period(session, year, as_of)
         scope = _scope(session, actor)
         plan = progress.get_plan(session, year=plan_year)
         league = _league(session, scope, plan_year, day)
         usage = _usage_by_month(session, scope, day)
-        snapshot, index_rows = _index_rows(session, scope)
+        snapshot, index_rows = _index_rows(session, scope, day)
         milestones = [{"date": d.isoformat(), "share": s} for d, s in plan.milestone_dates()]
         context = {
             "scope": scope,
             "year": plan_year,
             "as_of": day,
+            "chooser": chooser,
+            "chooser_path": "/workbench/governance",
             "expected": plan.expected_share(day),
             "milestones": milestones,
             "league": league,
@@ -122,14 +142,15 @@ def league_table_page(
 ) -> Response:
     """The printable league table (晾晒通报); the XLSX is the API's."""
     require_role(actor, GOVERNANCE_ROLES, "stats.read")
-    day = _day(as_of)
-    plan_year = year or day.year
     with get_runtime(request).db.unit_of_work(write=False) as session:
+        plan_year, day, chooser = _period(session, year, as_of)
         scope = _scope(session, actor)
         context = {
             "scope": scope,
             "year": plan_year,
             "as_of": day,
+            "chooser": chooser,
+            "chooser_path": "/workbench/governance/league-table",
             "expected": progress.get_plan(session, year=plan_year).expected_share(day),
             "league": _league(session, scope, plan_year, day),
         }
