@@ -24,10 +24,11 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bench.search import corpus, load
+from kaifang import migrate
 from kaifang.catalog.models import Dataset
 from kaifang.config import Settings
 from kaifang.search import service as search_service
@@ -65,7 +66,11 @@ def build_catalogue(path: Path, n: int) -> tuple[str, dict[str, str]]:
 def catalogue(path: Path, n: int) -> tuple[str, dict[str, str]]:
     """A kept catalogue when ``path`` exists (built by an earlier run), else a new one."""
     if path.exists():
-        return f"sqlite:///{path}", {"catalogue": f"{n:,} datasets, reused from {path.name}"}
+        url = f"sqlite:///{path}"
+        engine = create_engine(url)
+        migrate.upgrade(engine)  # a catalogue kept from an older checkout
+        engine.dispose()
+        return url, {"catalogue": f"{n:,} datasets, reused from {path.name}"}
     return build_catalogue(path, n)
 
 
@@ -148,8 +153,6 @@ def workloads(
 
 
 def _published_ids(url: str, n: int, rnd: random.Random) -> list[int]:
-    from sqlalchemy import create_engine
-
     engine = create_engine(url)
     with engine.connect() as conn:
         ids = list(conn.execute(select(Dataset.id).where(Dataset.status == "published")).scalars())

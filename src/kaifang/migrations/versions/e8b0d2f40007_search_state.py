@@ -5,7 +5,7 @@ key their cache of recent public search results on it, so a cached result is nev
 after the catalogue changed.
 
 Revision ID: e8b0d2f40007
-Revises: a7b9c1d30006
+Revises: b8c0d2e40007
 Create Date: 2026-12-06 17:40:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e8b0d2f40007"
-down_revision = "a7b9c1d30006"
+down_revision = "b8c0d2e40007"
 branch_labels = None
 depends_on = None
 
