@@ -41,13 +41,14 @@ lint: install-dev
 	$(BIN)/lint-imports
 	$(BIN)/mypy src/kaifang
 
-## browser: Debian's Chromium for the browser tests (no browser download) and poppler's
-## pdftotext for checking generated PDFs
+## browser: Debian's Chromium for the browser tests (no browser download), a Chinese font so
+## its screenshots show text rather than empty boxes, and poppler's pdftotext for checking
+## generated PDFs
 browser:
-	@{ command -v chromium && command -v pdftotext; } >/dev/null 2>&1 || { \
+	@{ command -v chromium && command -v pdftotext && fc-list :lang=zh | grep -q .; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
-	  else echo "chromium or poppler-utils not installed: browser and PDF text tests will be skipped"; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils fonts-wqy-microhei >/dev/null; \
+	  else echo "chromium, poppler-utils or a Chinese font not installed: browser and PDF text tests may be skipped"; fi; }
 
 ## bench: benchmarks (not part of the test suite); results go to docs/benchmarks.md
 bench: install-dev
