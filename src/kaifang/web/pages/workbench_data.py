@@ -148,10 +148,12 @@ def _load_rows(
             continue
         if job.created_by != actor.user_id and actor.role != "admin":
             continue
-        resource = session.get(Resource, (job.payload or {}).get("resource_id"))
+        payload = job.payload or {}
+        resource_id = payload.get("resource_id")
+        resource = session.get(Resource, resource_id) if isinstance(resource_id, int) else None
         if resource is None or resource.dataset_id != dataset.id:
             continue
-        rows.append(LoadRow(job, resource, (job.payload or {}).get("sheet")))
+        rows.append(LoadRow(job, resource, payload.get("sheet")))
     return rows
 
 
