@@ -44,6 +44,7 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = 2 * 1024 * 1024
     max_upload_bytes: int = 1024 * 1024 * 1024
+    showcase_screenshot_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1)
     fetch_allow_networks: list[str] = Field(default_factory=list)
     fetch_allow_any_port: bool = False
     fetch_timeout_seconds: float = 120.0

@@ -1,6 +1,6 @@
-"""Accessibility of the main pages: axe-core (vendored, injected only here) finds no serious or
-critical violation; the skip link, focus order, keyboard use and ``lang`` work; every page is
-also photographed at phone width."""
+"""Accessibility of the main pages: axe-core (vendored, injected only here) finds no moderate,
+serious or critical violation (minor ones are printed for review); the skip link, focus order,
+keyboard use and ``lang`` work; every page is also photographed at phone width."""
 
 from __future__ import annotations
 
@@ -14,13 +14,15 @@ from tests.e2e.conftest import Journey
 pytestmark = pytest.mark.browser
 AXE = "/static/vendor/axe-core/axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
-BLOCKING = ("serious", "critical")
+BLOCKING = ("moderate", "serious", "critical")
+REPORTED = ("minor",)
 PHONE = {"width": 390, "height": 844}
 
 
-def _violations(j: Journey) -> list[dict[str, Any]]:
-    """Serious and critical axe findings on the current page (axe loaded from our own origin)."""
-    j.page.add_script_tag(url=j.base + AXE)
+def _violations(j: Journey, impacts: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Axe findings of the given impacts on the current page (axe loaded from our own origin)."""
+    if not j.page.evaluate("typeof window.axe !== 'undefined'"):
+        j.page.add_script_tag(url=j.base + AXE)
     result: dict[str, Any] = j.page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
     )
@@ -31,16 +33,19 @@ def _violations(j: Journey) -> list[dict[str, Any]]:
             "nodes": [n["target"] for n in v["nodes"][:5]],
         }
         for v in result["violations"]
-        if v["impact"] in BLOCKING
+        if v["impact"] in impacts
     ]
 
 
-def _check(j: Journey, label: str) -> None:
+def _check(j: Journey, label: str) -> list[str]:
+    """The page's blocking findings, described; minor ones are printed, not returned."""
     j.page.wait_for_load_state("networkidle")
     assert j.page.locator("html").get_attribute("lang") in ("zh-CN", "en")
-    found = _violations(j)
-    assert found == [], f"{label}: {found}"
+    found = _violations(j, BLOCKING + REPORTED)
+    for minor in (v for v in found if v["impact"] in REPORTED):
+        print(f"axe minor finding (not failing) on {label}: {minor}")
     j.shot(label)
+    return [f"{label}: {v}" for v in found if v["impact"] in BLOCKING]
 
 
 def _public_paths(j: Journey) -> dict[str, str]:
@@ -70,25 +75,31 @@ def _workbench_paths(j: Journey) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("width", [1280, PHONE["width"]], ids=["desktop", "phone"])
-def test_public_pages_have_no_serious_violations(server: str, browser: object, width: int) -> None:
+def test_public_pages_have_no_moderate_or_worse_violations(
+    server: str, browser: object, width: int
+) -> None:
     name = "a11y" if width > PHONE["width"] else "a11y-phone"
     j = Journey(browser, server, name, width=width, height=900 if width > 400 else PHONE["height"])
+    blocking = []
     for label, path in _public_paths(j).items():
         j.goto(path)
-        _check(j, label)
+        blocking += _check(j, label)
     j.close()
+    assert blocking == []
 
 
 @pytest.mark.parametrize("width", [1280, PHONE["width"]], ids=["desktop", "phone"])
-def test_workbench_pages_have_no_serious_violations(
+def test_workbench_pages_have_no_moderate_or_worse_violations(
     server: str, browser: object, width: int
 ) -> None:
     name = "a11y-officer" if width > PHONE["width"] else "a11y-officer-phone"
     j = Journey(browser, server, name, width=width, height=900 if width > 400 else PHONE["height"])
+    blocking = []
     for label, path in _workbench_paths(j).items():
         j.goto(path)
-        _check(j, label)
+        blocking += _check(j, label)
     j.close()
+    assert blocking == []
 
 
 def test_keyboard_reaches_the_search_through_the_skip_link(server: str, browser: object) -> None:

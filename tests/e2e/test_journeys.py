@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import pytest
+import xlsxwriter
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import Journey
+from tests.e2e.test_accessibility import _check, _workbench_paths
 
 pytestmark = pytest.mark.browser
 GB_CSV = "线路编号,线路名称,票价\n0012,1路,2\n0107,107路,1.5\n0203,夜班2路,3\n".encode("gb18030")
@@ -94,3 +97,43 @@ def test_department_publishes_end_to_end(server: str, browser: object, tmp_path:
     assert "0012" in public.page.inner_text("[data-preview-table]")
     public.shot("public-page")
     public.close()
+
+
+def test_every_sheet_of_a_workbook_is_followed_to_its_report(
+    server: str, browser: object, tmp_path: Path
+) -> None:
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    for name, rows in (("线路", [["线路编号"], ["0012"]]), ("站点", [["站点编号"], ["S01"]])):
+        sheet = book.add_worksheet(name)
+        for r, cells in enumerate(rows):
+            sheet.write_string(r, 0, cells[0])
+    book.close()
+    source = tmp_path / "公交.xlsx"
+    source.write_bytes(buf.getvalue())
+
+    j = Journey(browser, server, "sheets")
+    paths = _workbench_paths(j)
+    upload = paths["workbench-edit"].replace("/edit", "/upload")
+    j.goto(upload)
+    assert _check(j, "upload") == []
+    j.page.fill("#u-name", "浏览器测试公交")
+    j.page.set_input_files("#u-file", str(source))
+    j.page.check("input[name=all_sheets]")
+    j.page.click("form[data-upload] button[type=submit]")
+    j.page.wait_for_url(re.compile(r"/loads\?job=\d+&job=\d+"), timeout=30000)
+    expect(j.page.locator("[data-loads-summary]")).to_have_text(
+        "2 项导入中已完成 2 项。", timeout=30000
+    )
+    rows = j.page.locator("[data-job-row]")
+    assert rows.count() == 2
+    for index, sheet in enumerate(("线路", "站点")):
+        row = rows.nth(index)
+        expect(row.locator("h2")).to_have_text(f"浏览器测试公交 · {sheet}")
+        expect(row.locator("progress")).to_have_attribute("value", "100")
+        expect(row.locator("[data-job-report]")).to_be_visible()
+    assert _check(j, "loads") == []
+    rows.nth(1).locator("[data-job-report]").click()
+    j.page.wait_for_load_state()
+    assert "站点编号" in j.page.content()
+    j.close()

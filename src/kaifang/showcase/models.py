@@ -28,6 +28,8 @@ class ShowcaseApp(Base):
     reviewed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Blob key (SHA-256) of the re-encoded WebP screenshot, if the submitter attached one.
+    screenshot_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     uses: Mapped[list[ShowcaseAppDataset]] = relationship(
         back_populates="app", cascade="all, delete-orphan", order_by="ShowcaseAppDataset.dataset_id"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -11,9 +13,11 @@ from kaifang.auth.policy import can
 from kaifang.auth.service import authorize
 from kaifang.catalog import service as catalog_service
 from kaifang.db import utcnow
-from kaifang.errors import Conflict, InvalidInput, NotFound
+from kaifang.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kaifang.showcase.models import ShowcaseApp, ShowcaseAppDataset
 from kaifang.showcase.schemas import AppIn, ReviewIn
+from kaifang.showcase.screenshots import prepare_screenshot
+from kaifang.storage import BlobStore
 
 MAX_PENDING_PER_USER = 5
 
@@ -78,6 +82,59 @@ def get_app(session: Session, *, actor: Actor, app_id: int) -> ShowcaseApp:
     if app is None or not visible:
         raise NotFound("应用不存在 (app not found)")
     return app
+
+
+def attach_screenshot(
+    session: Session,
+    *,
+    actor: Actor,
+    blobs: BlobStore,
+    app_id: int,
+    data: bytes,
+    max_bytes: int,
+) -> ShowcaseApp:
+    """Attach (or replace) the screenshot of an app awaiting review; the submitter only.
+
+    The file is checked and re-encoded (``screenshots.prepare_screenshot``) before anything is
+    stored, so a refused file leaves no blob behind; InvalidInput or TooLarge say why.
+    """
+    app = get_app(session, actor=actor, app_id=app_id)
+    if app.submitter_id != actor.user_id:
+        raise PermissionDenied(
+            "只有提交人可以上传截图 (only the submitter may attach a screenshot)",
+            details={"action": "showcase.submit"},
+        )
+    if app.status != "submitted":
+        raise Conflict("应用审核后不能更换截图 (the app has been reviewed)")
+    shot = prepare_screenshot(data, max_bytes=max_bytes)
+    info = blobs.put_bytes(shot.data)
+    replaced, app.screenshot_key = app.screenshot_key, info.key
+    audit_service.record(
+        session,
+        action="showcase.screenshot",
+        actor=actor,
+        object_type="showcase_app",
+        object_id=app.id,
+        details={
+            "sha256": info.key,
+            "bytes": info.size,
+            "width": shot.width,
+            "height": shot.height,
+            "uploaded_bytes": len(data),
+            "replaced": replaced,
+        },
+    )
+    return app
+
+
+def open_screenshot(
+    session: Session, *, actor: Actor, blobs: BlobStore, app_id: int
+) -> tuple[ShowcaseApp, BinaryIO]:
+    """The app and a reader over its screenshot, under the app's own visibility rule."""
+    app = get_app(session, actor=actor, app_id=app_id)
+    if not app.screenshot_key:
+        raise NotFound("该应用没有截图 (the app has no screenshot)")
+    return app, blobs.open(app.screenshot_key)
 
 
 def review_app(session: Session, *, actor: Actor, app_id: int, decision: ReviewIn) -> ShowcaseApp:

@@ -22,6 +22,7 @@ from kaifang.web.pages import (
     review,
     showcase,
     workbench,
+    workbench_data,
     workbench_edit,
 )
 from tests import factories
@@ -91,6 +92,7 @@ def _msgids() -> set[str]:
         feedback.EVENT_MSGIDS,
         feedback.FIELD_ERROR_MSGIDS,
         showcase.FIELD_ERROR_MSGIDS,
+        workbench_data.LOAD_STATUS_MSGIDS,
     ):
         found |= set(table.values())
     found |= {c.msgid for c in presenters.CHECKS}

@@ -257,14 +257,15 @@ def test_other_organizations_datasets_stay_hidden(
         assert get(client, path).status_code == 404, path
 
 
-def test_upload_page_targets_the_resource_api(
+def test_upload_page_posts_to_the_page_and_the_script_to_the_api(
     client: TestClient, session: Session, cast: Cast
 ) -> None:
     ds = factories.published_dataset(session, org=cast.org)
     session.commit()
     sign_in(client, cast.officer)
     html = get(client, f"/workbench/datasets/{ds.id}/upload").text
-    assert f'action="/api/v1/datasets/{ds.id}/resources"' in html
+    assert f'action="/workbench/datasets/{ds.id}/upload"' in html
+    assert f'data-api-url="/api/v1/datasets/{ds.id}/resources"' in html
     assert 'enctype="multipart/form-data"' in html and 'name="file"' in html
     assert "/static/js/upload.js" in html
 

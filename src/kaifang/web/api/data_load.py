@@ -58,9 +58,37 @@ def upload_resource(
     With ``all_sheets`` every worksheet of a workbook becomes its own resource and job; the
     answer then lists them under ``loads``.
     """
-    runtime = get_runtime(request)
-    info = runtime.blobs.put_stream(file.file, max_bytes=runtime.settings.max_upload_bytes)
-    filename = file.filename or "upload"
+    return store_and_start(
+        get_runtime(request),
+        actor,
+        dataset_id,
+        upload=file,
+        name=name,
+        sheet=sheet,
+        all_sheets=all_sheets,
+        coordinate_system=coordinate_system,
+        resource_id=resource_id,
+    )
+
+
+def store_and_start(
+    runtime: Runtime,
+    actor: Actor,
+    dataset_id: int,
+    *,
+    upload: UploadFile,
+    name: str,
+    sheet: str | None,
+    all_sheets: bool,
+    coordinate_system: str | None,
+    resource_id: int | None,
+) -> dict[str, Any]:
+    """Store an uploaded file and queue its load (or one load per sheet, listed under ``loads``).
+
+    Shared by the API and the workbench's upload form so both answer with the same jobs.
+    """
+    info = runtime.blobs.put_stream(upload.file, max_bytes=runtime.settings.max_upload_bytes)
+    filename = upload.filename or "upload"
     payload = {
         "source_key": info.key,
         "filename": filename,

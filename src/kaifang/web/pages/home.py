@@ -68,6 +68,7 @@ class AppCard:
     description: str
     featured: bool
     dataset_ids: tuple[int, ...]
+    screenshot_key: str | None = None
 
 
 @router.get("/")
@@ -145,4 +146,7 @@ def _featured_apps(session: Session) -> list[AppCard]:
     """Featured apps; the newest approved ones while none is featured."""
     apps = showcase_service.list_apps(session, featured_only=True, limit=HOME_APPS)
     apps = apps or showcase_service.list_apps(session, limit=HOME_APPS)
-    return [AppCard(a.id, a.name, a.description, a.featured, tuple(a.dataset_ids)) for a in apps]
+    return [
+        AppCard(a.id, a.name, a.description, a.featured, tuple(a.dataset_ids), a.screenshot_key)
+        for a in apps
+    ]

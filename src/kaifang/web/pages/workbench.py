@@ -8,12 +8,11 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from kaifang.auth import service as auth_service
 from kaifang.auth.actor import Actor
 from kaifang.auth.policy import can
 from kaifang.catalog import queries, workflow
 from kaifang.catalog import service as catalog_service
-from kaifang.catalog.models import STATUSES, Dataset
+from kaifang.catalog.models import STATUSES
 from kaifang.errors import Conflict, DomainError, InvalidInput
 from kaifang.web.deps import get_runtime, signed_in_policy
 from kaifang.web.pages import lookups
@@ -169,21 +168,3 @@ def _explain(exc: DomainError) -> str:
     details = exc.details if isinstance(exc.details, dict) else {}
     missing = details.get("missing")
     return f"{exc.message}: {', '.join(missing)}" if missing else exc.message
-
-
-@router.get("/workbench/datasets/{dataset_id}/upload")
-def upload_page(
-    dataset_id: int, request: Request, actor: Actor = signed_in_policy("resource.upload")
-) -> Response:
-    """The resource upload form, posting to the ingest API."""
-    require_role(actor, ("officer", "admin"), "resource.upload")
-    with get_runtime(request).db.unit_of_work(write=False) as session:
-        dataset = _uploadable(session, actor, dataset_id)
-        context = {"dataset": dataset, "labels": Labels(session, page_locale(request))}
-        return render(request, "workbench/upload.html", context)
-
-
-def _uploadable(session: Session, actor: Actor, dataset_id: int) -> Dataset:
-    dataset = catalog_service.get_dataset(session, actor=actor, dataset_id=dataset_id)
-    auth_service.authorize(actor, "resource.upload", catalog_service.target_of(dataset))
-    return dataset

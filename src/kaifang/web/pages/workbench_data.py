@@ -1,20 +1,29 @@
-"""A resource's load report and column types: officers change a type and reload the file."""
+"""Loading data in the workbench: the upload form, the progress of every load it started, and a
+resource's load report with its column types (officers change a type and reload the file)."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
+from kaifang.auth import service as auth_service
 from kaifang.auth.actor import Actor
 from kaifang.catalog import resources as resource_service
-from kaifang.catalog.models import Resource
-from kaifang.errors import DomainError, NotFound
+from kaifang.catalog import service as catalog_service
+from kaifang.catalog.models import Dataset, Resource
+from kaifang.errors import DomainError, InvalidInput, NotFound
 from kaifang.ingest import service as ingest_service
+from kaifang.ingest.tasks import LOAD_JOB
 from kaifang.jobs import Job
+from kaifang.web.api.data_load import store_and_start
 from kaifang.web.deps import get_runtime, signed_in_policy
 from kaifang.web.pages.guards import error_status, redirect, require_role
+from kaifang.web.pages.presenters import Labels, page_locale
 from kaifang.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -23,6 +32,148 @@ ROLES = ("officer", "admin")
 TYPE_CHOICES = ingest_service.RETYPE_CHOICES
 CRS_CHOICES = ("WGS-84", "GCJ-02", "BD-09", "CGCS2000")
 MAX_REJECTED_SHOWN = 20
+#: What a load's status is called on the progress page (msgids; the template translates them).
+LOAD_STATUS_MSGIDS = {
+    "queued": "Waiting to start",
+    "running": "Loading",
+    "succeeded": "Load finished",
+    "failed": "Failed",
+}
+
+
+@dataclass(frozen=True)
+class LoadRow:
+    """One started load as the progress page shows it."""
+
+    job: Job
+    resource: Resource
+    sheet: str | None
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.job.status == "succeeded" else round(self.job.progress or 0)
+
+    @property
+    def finished(self) -> bool:
+        return self.job.status in ("succeeded", "failed")
+
+
+@router.get("/workbench/datasets/{dataset_id}/upload")
+def upload_page(
+    dataset_id: int, request: Request, actor: Actor = signed_in_policy("resource.upload")
+) -> Response:
+    """The resource upload form; without JavaScript it posts to the route below."""
+    require_role(actor, ROLES, "resource.upload")
+    return _render_upload(request, actor, dataset_id)
+
+
+@router.post("/workbench/datasets/{dataset_id}/upload")
+def upload_from_form(
+    dataset_id: int,
+    request: Request,
+    file: UploadFile | None = File(default=None),
+    name: str = Form(default=""),
+    sheet: str = Form(default=""),
+    all_sheets: bool = Form(default=False),
+    coordinate_system: str = Form(default=""),
+    actor: Actor = signed_in_policy("resource.upload"),
+) -> Response:
+    """Store the file, queue its load (one per sheet when asked) and show their progress."""
+    require_role(actor, ROLES, "resource.upload")
+    try:
+        if file is None or not file.filename:
+            raise InvalidInput(
+                "请选择要上传的文件 (choose a file to upload)", details={"field": "file"}
+            )
+        started = store_and_start(
+            get_runtime(request),
+            actor,
+            dataset_id,
+            upload=file,
+            name=name.strip(),
+            sheet=sheet.strip() or None,
+            all_sheets=all_sheets,
+            coordinate_system=coordinate_system or None,
+            resource_id=None,
+        )
+    except DomainError as exc:
+        return _render_upload(
+            request, actor, dataset_id, error=exc.message, status=error_status(exc)
+        )
+    jobs = [load["job_id"] for load in started.get("loads") or [started]]
+    return RedirectResponse(_loads_path(dataset_id, jobs), status_code=303)
+
+
+@router.get("/workbench/datasets/{dataset_id}/loads")
+def loads_page(
+    dataset_id: int,
+    request: Request,
+    job: Annotated[list[int], Query(max_length=ingest_service.MAX_SHEET_RESOURCES)],
+    actor: Actor = signed_in_policy("resource.upload"),
+) -> Response:
+    """Every load an upload started: resource, sheet, status, progress and its report link.
+
+    The page is complete without JavaScript (reload it to refresh); ``upload.js`` polls each
+    unfinished job and updates its row in place.
+    """
+    require_role(actor, ROLES, "resource.upload")
+    with get_runtime(request).db.unit_of_work(write=False) as session:
+        dataset = _uploadable(session, actor, dataset_id)
+        rows = _load_rows(session, actor, dataset, job)
+        if not rows:
+            raise NotFound("任务不存在 (job not found)")
+        context = {
+            "dataset": dataset,
+            "rows": rows,
+            "status_labels": LOAD_STATUS_MSGIDS,
+            "all_finished": all(row.finished for row in rows),
+            "refresh_url": _loads_path(dataset_id, [row.job.id for row in rows]),
+        }
+        return render(request, "workbench/loads.html", context)
+
+
+def _loads_path(dataset_id: int, job_ids: list[int]) -> str:
+    query = urlencode([("job", job_id) for job_id in job_ids])
+    return f"/workbench/datasets/{dataset_id}/loads?{query}"
+
+
+def _load_rows(
+    session: Session, actor: Actor, dataset: Dataset, job_ids: list[int]
+) -> list[LoadRow]:
+    """The actor's load jobs into ``dataset``'s resources, in the order asked; others are left out."""
+    rows = []
+    for job_id in dict.fromkeys(job_ids):
+        job = session.get(Job, job_id)
+        if job is None or job.kind != LOAD_JOB:
+            continue
+        if job.created_by != actor.user_id and actor.role != "admin":
+            continue
+        payload = job.payload or {}
+        resource_id = payload.get("resource_id")
+        resource = session.get(Resource, resource_id) if isinstance(resource_id, int) else None
+        if resource is None or resource.dataset_id != dataset.id:
+            continue
+        rows.append(LoadRow(job, resource, payload.get("sheet")))
+    return rows
+
+
+def _uploadable(session: Session, actor: Actor, dataset_id: int) -> Dataset:
+    dataset = catalog_service.get_dataset(session, actor=actor, dataset_id=dataset_id)
+    auth_service.authorize(actor, "resource.upload", catalog_service.target_of(dataset))
+    return dataset
+
+
+def _render_upload(
+    request: Request, actor: Actor, dataset_id: int, *, error: str = "", status: int = 200
+) -> Response:
+    with get_runtime(request).db.unit_of_work(write=False) as session:
+        dataset = _uploadable(session, actor, dataset_id)
+        context = {
+            "dataset": dataset,
+            "labels": Labels(session, page_locale(request)),
+            "error": error,
+        }
+        return render(request, "workbench/upload.html", context, status_code=status)
 
 
 def _path(dataset_id: int, resource_id: int) -> str:
