@@ -83,6 +83,8 @@ def settings(tmp_path: Path) -> Settings:
         queue_backend="memory",
         storage_backend="local",
         home_cache_seconds=0,  # pages show each test's own changes at once
+        # The test database shares one connection per test: no background readers.
+        search_cache_refresh_top=0,
     )
 
 

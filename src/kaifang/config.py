@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     home_cache_seconds: int = 30
     search_cache_entries: int = 2000
     search_cache_seconds: int = 600
+    search_cache_refresh_top: int = 20
 
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
     catalog_code_template: str = "{region}-{klass}-{seq:05d}"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy.orm import Session
 
@@ -88,3 +91,27 @@ def test_the_cache_keeps_only_the_most_recent_searches(
     assert len(cache) == 2 and (cache.hits, cache.misses) == (0, 4)
     search(session, cache, q="停车场")
     assert cache.hits == 1
+
+
+def test_after_an_index_change_the_most_asked_searches_are_recomputed_ahead(
+    session: Session, catalogue: Catalogue
+) -> None:
+    @contextmanager
+    def reader() -> Iterator[Session]:
+        yield session
+
+    cache: ResultCache[Found] = ResultCache(
+        100, 600, reader=reader, refresh_top=1, spawn=lambda work: work()
+    )
+    for _ in range(3):
+        search(session, cache, q="停车场")
+    search(session, cache, q="医疗")
+    newer = publish(session, catalogue.traffic_officer, title="路桥区停车场泊位")
+    service.reindex_dataset(session, newer.id)
+    hits = cache.hits
+    search(session, cache, q="公交")  # the first lookup under the new token starts the refresh
+    assert cache.refreshed == 1
+    assert newer.id in search(session, cache, q="停车场")  # recomputed: fresh, and a hit
+    assert cache.hits == hits + 1
+    search(session, cache, q="医疗")  # not among the top one: asked again
+    assert cache.hits == hits + 1

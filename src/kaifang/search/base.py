@@ -110,13 +110,13 @@ class SQLSearchBackend:
         sort = "newest" if query.sort == "relevance" and not terms else query.sort
         after = decode_cursor(query.cursor, sort=sort) if query.cursor else None
 
-        def find() -> queries.Found:
-            return self._find(session, query, actor, terms, sort, after)
+        def find(within: Session) -> queries.Found:
+            return self._find(within, query, actor, terms, sort, after)
 
         if cache is not None and sees_only_public(actor):
             found = cache.get_or_compute(session, _cache_key(query, terms, sort), find)
         else:
-            found = find()
+            found = find(session)
         shown = found.page[: query.size]
         cards = queries.fetch_cards(session, [dataset_id for dataset_id, _ in shown])
         labels = _labels_for(session, cards, found.counts)

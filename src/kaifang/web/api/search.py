@@ -23,6 +23,8 @@ def search_cache(request: Request) -> ResultCache[Any]:
         runtime.extras,
         max_entries=runtime.settings.search_cache_entries,
         ttl_seconds=runtime.settings.search_cache_seconds,
+        reader=lambda: runtime.db.unit_of_work(write=False),
+        refresh_top=runtime.settings.search_cache_refresh_top,
     )
 
 
