@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from kaifang.auth.actor import ANONYMOUS
 from kaifang.catalog.schemas import DataItemIn
 from kaifang.errors import BadRequest
-from kaifang.search import service
+from kaifang.search import queries, service, text
 from kaifang.search.cursor import Cursor, encode_cursor
+from kaifang.search.models import SearchEntry
 from kaifang.search.schemas import SearchQuery
 from tests import factories
 
@@ -138,3 +139,47 @@ def test_relevance_ranks_title_then_metadata_then_summary_then_items(session: Se
     assert seen[0] == in_title[0].id
     assert set(seen[:3]) == {ds.id for ds in in_title}
     assert seen[3:] == [in_keywords.id, in_summary.id, in_items.id]
+
+
+def test_tier_by_tier_pages_follow_the_relevance_key_exactly(session: Session) -> None:
+    """The page read tier by tier equals ordering every match by the full relevance key."""
+    officer = factories.actor(session, role="officer")
+    plain = {"summary": "与查询无关的摘要内容。", "keywords": ["无关"]}
+    made = []
+    for n in range(4):
+        made.append(publish(session, officer, title=f"充电桩分布{n}", **plain))
+        made.append(
+            publish(
+                session,
+                officer,
+                title=f"停车场丙{n}",
+                keywords=["充电桩"],
+                summary="与查询无关的摘要内容。",
+            )
+        )
+        made.append(
+            publish(session, officer, title=f"停车场乙{n}", summary="本停车场设有充电桩若干处。")
+        )
+        made.append(
+            publish(
+                session,
+                officer,
+                title=f"停车场甲{n}",
+                items=[DataItemIn(label="充电桩数量", name="charger_count")],
+                **plain,
+            )
+        )
+    for n, ds in enumerate(made):
+        ds.views = (n * 7) % 3  # ties within every tier, broken by id
+    session.flush()
+    service.reindex_all(session)
+    backend = service.backend_for(session)
+    match = backend.text_match(text.query_terms("充电桩"), in_items=False)
+    key = queries.relevance_key(match)
+    everything = queries.matched_select(
+        [SearchEntry.dataset_id, key.label("k")], actor=ANONYMOUS, match=match, filters={}
+    ).order_by(key.desc(), SearchEntry.dataset_id.desc())
+    expected = [int(i) for i, _ in session.execute(everything)]
+    assert len(expected) == len(made)
+    for size in (1, 2, 3, 5, 16):
+        assert walk(session, q="充电桩", size=size) == expected
