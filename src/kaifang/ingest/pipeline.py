@@ -150,10 +150,20 @@ def _run(path: Path, filename: str, options: IngestOptions, work: Path) -> dict[
     con = connect(work, options)
     try:
         source = open_source(path, fmt, options=options, work_dir=work)
-        staging = stage_source(con, source, options, _read_progress(options, source))
+        try:
+            staging = stage_source(con, source, options, _read_progress(options, source))
+        finally:
+            _close_batches(source)
         return _finish(con, source, staging, options, warnings, member)
     finally:
         con.close()
+
+
+def _close_batches(source: TableSource) -> None:
+    """Stop a reader left mid-stream by a refusal (a spreadsheet's child process is killed)."""
+    close = getattr(source.batches, "close", None)
+    if close is not None:
+        close()
 
 
 def _read_progress(options: IngestOptions, source: TableSource) -> Callable[[int], None]:
