@@ -1,17 +1,15 @@
-"""One spreadsheet sheet through calamine into all-text Arrow batches; the sandboxed child's code.
+"""One spreadsheet sheet through calamine: the code of the sandboxed child process.
 
 ``readers.spreadsheet`` runs ``main`` in a child process under an address-space limit and a
 timeout (calamine is native code: an allocation bomb aborts its process, which no ``try`` can
-catch), while the parent runs the package guard. The child imports only calamine, PyArrow and
-the light modules below (``kaifang.ingest`` loads its heavy modules lazily), because its
-start-up is on the upload's critical path.
+catch), while the parent runs the package guard. The child's start-up is on the upload's
+critical path, so it imports only calamine and light modules (``kaifang.ingest`` loads its
+heavy modules lazily), starts calamine's parse, and imports PyArrow (``sheetstream``, which
+converts the rows with the same code the in-process reader used) while calamine works.
 
 Sheets can be chosen by name or 0-based index; the default is the first visible worksheet
-holding data. Title rows above the header are skipped (``headers.detect_header_row``),
-completely empty rows are dropped (their row numbers are kept for reports), formulas are never
-evaluated (calamine returns cached values), and numbers are converted column by column with
-PyArrow. Numeric cells beyond 15 significant digits raise a warning: Excel has already lost the
-digits of IDs typed in as numbers.
+holding data. Title rows above the header are skipped (``headers.detect_header_row``), and
+formulas are never evaluated (calamine returns cached values).
 
 Protocol (argv: request JSON path, outcome JSON path): the request names the workbook, the
 mode (``list`` or ``read``) and the options. ``read`` writes an Arrow IPC stream to stdout:
@@ -24,22 +22,19 @@ bilingual message) with exit status ``REFUSED``.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import logging
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
 import python_calamine as calamine
 
 from kaifang.errors import DomainError
-from kaifang.ingest.cells import BATCH_ROWS, column_id, typed_to_text
 from kaifang.ingest.headers import HEADER_SCAN_ROWS, check_width, detect_header_row
 from kaifang.ingest.problems import invalid, too_large
 
@@ -49,7 +44,6 @@ NOTES_KEY = b"kaifang"
 REFUSED = 3
 OUT_OF_MEMORY = 4
 FAILED = 5
-_PRECISE_LIMIT = 1e15
 
 
 @dataclass(frozen=True)
@@ -78,13 +72,14 @@ class SheetRequest:
 
 @dataclass
 class SheetRows:
-    """A chosen sheet: its header and first data row, then batches with their notes."""
+    """A chosen, parsed sheet: its header and first data row, then its remaining raw rows."""
 
     names: list[str]
     first_row: int
     sheet: str
     sheets: list[str]
-    batches: Iterator[tuple[pa.RecordBatch, list[int], list[str]]] = field(repr=False)
+    rows: Iterator[list[Any]] = field(repr=False)
+    book: calamine.CalamineWorkbook = field(repr=False)
 
 
 def open_workbook(path: Path) -> calamine.CalamineWorkbook:
@@ -116,10 +111,16 @@ def _sheet_info(index: int, meta: calamine.SheetMetadata) -> SheetInfo:
     return SheetInfo(index, meta.name, visible, kind)
 
 
-def read_sheet(book: calamine.CalamineWorkbook, request: SheetRequest) -> SheetRows:
-    """Choose, parse and check the sheet; its batches are built lazily and close ``book``."""
-    sheets = sheet_infos(book)
-    sheet = _load_sheet(book, choose_sheet(sheets, request.sheet))
+def read_sheet(
+    book: calamine.CalamineWorkbook,
+    request: SheetRequest,
+    loaded: tuple[list[SheetInfo], calamine.CalamineSheet] | None = None,
+) -> SheetRows:
+    """Choose, parse and check the sheet (unless ``loaded`` already), and find its header."""
+    if loaded is None:
+        sheets = sheet_infos(book)
+        loaded = sheets, _load_sheet(book, choose_sheet(sheets, request.sheet))
+    sheets, sheet = loaded
     _check_size(sheet, request)
     rows = sheet.iter_rows()
     head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
@@ -136,13 +137,30 @@ def read_sheet(book: calamine.CalamineWorkbook, request: SheetRequest) -> SheetR
     check_width(len(names), request.max_columns)
     first_row = start_row + header_index + 2
     data = itertools.chain(head[header_index + 1 :], rows)
-    return SheetRows(
-        names,
-        first_row,
-        sheet.name,
-        [s.name for s in sheets],
-        _batches(data, names, first_row, book),
-    )
+    return SheetRows(names, first_row, sheet.name, [s.name for s in sheets], data, book)
+
+
+class _Loading(threading.Thread):
+    """calamine's parse of one sheet on a thread: it drops the GIL, so imports run meanwhile."""
+
+    def __init__(self, book: calamine.CalamineWorkbook, info: SheetInfo):
+        super().__init__(daemon=True)
+        self._book, self._info = book, info
+        self._result: calamine.CalamineSheet | BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._result = _load_sheet(self._book, self._info)
+        except BaseException as exc:  # handed to the main thread as raised
+            self._result = exc
+
+    def sheet(self) -> calamine.CalamineSheet:
+        self.join()
+        if isinstance(self._result, BaseException):
+            raise self._result
+        assert self._result is not None
+        return self._result
 
 
 def choose_sheet(sheets: list[SheetInfo], wanted: str | int | None) -> SheetInfo:
@@ -192,77 +210,6 @@ def _check_size(sheet: calamine.CalamineSheet, request: SheetRequest) -> None:
         )
 
 
-def _batches(
-    rows: Iterator[list[Any]], names: list[str], first_row: int, book: calamine.CalamineWorkbook
-) -> Iterator[tuple[pa.RecordBatch, list[int], list[str]]]:
-    """Batches of ``BATCH_ROWS`` source rows minus empty ones, with those rows' numbers."""
-    width = len(names)
-    flagged: set[int] = set()
-    offset = first_row
-    try:
-        while chunk := list(itertools.islice(rows, BATCH_ROWS)):
-            # map(len) runs in C: a per-row generator cost a quarter of a second per 100k rows.
-            if set(map(len, chunk)) != {width}:
-                chunk = [[*row[:width], *[None] * (width - len(row))] for row in chunk]
-            batch, warnings = _to_batch(chunk, names, flagged)
-            batch, skipped = _drop_empty_rows(batch, offset)
-            offset += len(chunk)
-            yield batch, skipped, warnings
-    finally:
-        book.close()
-
-
-def _drop_empty_rows(batch: pa.RecordBatch, offset: int) -> tuple[pa.RecordBatch, list[int]]:
-    """Rows with no value at all are formatting, not data: drop them, keep their numbers."""
-    empty = functools.reduce(pc.and_, [pc.is_null(column) for column in batch.columns])
-    if not pc.any(empty).as_py():
-        return batch, []
-    skipped = [offset + i for i in pc.indices_nonzero(empty).to_pylist()]
-    return batch.filter(pc.invert(empty)), skipped
-
-
-def _to_batch(
-    rows: list[list[object]], names: list[str], flagged: set[int]
-) -> tuple[pa.RecordBatch, list[str]]:
-    arrays, warnings = [], []
-    for index, column in enumerate(zip(*rows, strict=True)):
-        text, numbers = typed_to_text(column)
-        if index not in flagged and _lost_precision(numbers):
-            flagged.add(index)
-            name = names[index] or f"第 {index + 1} 列"
-            warnings.append(
-                f"“{name}”列含有超过 15 位的数字单元格，Excel 已丢失其精度；身份证号等代码请设为文本格式"
-                f"（column {name!r} holds numbers with more than 15 digits; Excel has already lost "
-                "their precision; store identifiers as text）"
-            )
-        arrays.append(text)
-    batch = pa.RecordBatch.from_arrays(arrays, names=[column_id(i) for i in range(len(names))])
-    return batch, warnings
-
-
-def _lost_precision(numbers: pa.Array | None) -> bool:
-    if numbers is None or not pa.types.is_floating(numbers.type):
-        return False
-    largest = pc.max(pc.abs(numbers)).as_py()
-    return largest is not None and largest >= _PRECISE_LIMIT
-
-
-def stream_sheet(rows: SheetRows, sink: BinaryIO) -> None:
-    """Write the sheet as an Arrow IPC stream, notes in the schema's and batches' metadata."""
-    notes = {"names": rows.names, "first_row": rows.first_row, "sheet": rows.sheet}
-    notes["sheets"] = rows.sheets
-    schema = pa.schema(
-        [(column_id(i), pa.string()) for i in range(len(rows.names))],
-        metadata={NOTES_KEY: json.dumps(notes, ensure_ascii=False)},
-    )
-    with pa.ipc.new_stream(sink, schema) as writer:
-        for batch, skipped, warnings in rows.batches:
-            meta = None
-            if skipped or warnings:
-                meta = {NOTES_KEY: json.dumps({"skipped": skipped, "warnings": warnings})}
-            writer.write_batch(batch, custom_metadata=meta)
-
-
 def main(argv: list[str]) -> int:
     """The child's entry point: argv is the request path and the outcome path."""
     request_path, outcome_path = Path(argv[0]), Path(argv[1])
@@ -274,7 +221,13 @@ def main(argv: list[str]) -> int:
                 listed = [s.to_dict() for s in sheet_infos(book)]
             _write_outcome(outcome_path, {"done": True, "sheets": listed})
             return 0
-        rows = read_sheet(book, SheetRequest(**request["options"]))
+        options = SheetRequest(**request["options"])
+        sheets = sheet_infos(book)
+        loading = _Loading(book, choose_sheet(sheets, options.sheet))
+        # PyArrow (about 0.15 s) is imported while calamine parses.
+        from kaifang.ingest.sheetstream import stream_sheet
+
+        rows = read_sheet(book, options, (sheets, loading.sheet()))
         stream_sheet(rows, sys.stdout.buffer)
         sys.stdout.buffer.flush()
     except DomainError as exc:
