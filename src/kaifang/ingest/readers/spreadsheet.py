@@ -15,6 +15,7 @@ size-capped JSON notes, which are checked before use.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import subprocess
@@ -62,6 +63,7 @@ MAX_OUTCOME_BYTES = 64 * 1024
 MAX_NOTES_BYTES = 4 * 1024 * 1024
 _MAX_MESSAGE_CHARS = 4000
 _LOG_TAIL_BYTES = 4096
+_PIPE_BYTES = 1024 * 1024
 
 _CORRUPT = (
     "电子表格文件已损坏或格式不受支持，请用 Excel/WPS 另存为 .xlsx 后重试",
@@ -100,6 +102,8 @@ class SheetChild:
             stderr=self._log,
             close_fds=True,
         )
+        with contextlib.suppress(OSError):  # a larger pipe lets the child run ahead of staging
+            fcntl.fcntl(self.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
         self._timer = threading.Timer(SANDBOX_SECONDS, self._expire)
         self._timer.daemon = True
         self._timer.start()
