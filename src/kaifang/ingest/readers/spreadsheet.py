@@ -102,8 +102,10 @@ class SheetChild:
             stderr=self._log,
             close_fds=True,
         )
-        with contextlib.suppress(OSError):  # a larger pipe lets the child run ahead of staging
-            fcntl.fcntl(self.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+        resize = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
+        if resize is not None:
+            with contextlib.suppress(OSError):  # a larger pipe lets the child run ahead
+                fcntl.fcntl(self.stdout.fileno(), resize, _PIPE_BYTES)
         self._timer = threading.Timer(SANDBOX_SECONDS, self._expire)
         self._timer.daemon = True
         self._timer.start()
