@@ -280,6 +280,17 @@ def test_refusal_while_staging_stops_the_child(tmp_path, ingest, children):
     _assert_reaped(children)
 
 
+def test_closing_unread_batches_stops_the_child(tmp_path, children):
+    from kaifang.ingest.readers.spreadsheet import open_spreadsheet
+
+    options = IngestOptions(output_path=tmp_path / "o.parquet")
+    path = _mixed(tmp_path / "m.xlsx")
+    source = open_spreadsheet(path, fmt="xlsx", options=options, work_dir=tmp_path)
+    assert source.names[:2] == ["编号", "名称"]
+    source.batches.close()  # type: ignore[union-attr]
+    _assert_reaped(children)
+
+
 def test_binary_workbooks_are_listed_by_the_child(tmp_path, children):
     from kaifang.ingest import list_choices
 

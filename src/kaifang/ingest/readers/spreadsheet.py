@@ -21,7 +21,7 @@ import logging
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import IO, Any
 
@@ -254,8 +254,28 @@ def open_spreadsheet(
     except BaseException:
         child.close()
         raise
-    source.batches = _batches(child, reader, source)
+    source.batches = _ChildBatches(child, reader, source)
     return source
+
+
+class _ChildBatches:
+    """The child's batches; ``close`` stops the child even if they were never iterated."""
+
+    def __init__(
+        self, child: SheetChild, reader: pa.ipc.RecordBatchStreamReader, source: TableSource
+    ):
+        self._child = child
+        self._batches = _batches(child, reader, source)
+
+    def __iter__(self) -> _ChildBatches:
+        return self
+
+    def __next__(self) -> pa.RecordBatch:
+        return next(self._batches)
+
+    def close(self) -> None:
+        self._batches.close()
+        self._child.close()
 
 
 def _source(fmt: str, schema: pa.Schema, options: IngestOptions) -> TableSource:
@@ -293,7 +313,7 @@ def _notes(metadata: dict[bytes, bytes] | None) -> dict[str, Any]:
 
 def _batches(
     child: SheetChild, reader: pa.ipc.RecordBatchStreamReader, source: TableSource
-) -> Iterator[pa.RecordBatch]:
+) -> Generator[pa.RecordBatch, None, None]:
     """The child's batches with rows, collecting dropped row numbers and warnings on the way."""
     try:
         while True:
