@@ -215,12 +215,13 @@ def list_sheets(path: Path, *, fmt: str, options: IngestOptions, work_dir: Path)
 
 def _sheet_list(listed: object) -> list[SheetInfo]:
     try:
-        assert isinstance(listed, list)
+        if not isinstance(listed, list):
+            raise TypeError("no sheet list")
         sheets = [
             SheetInfo(int(s["index"]), str(s["name"]), bool(s["visible"]), str(s["kind"]))
             for s in listed
         ]
-    except (AssertionError, KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError):
         log.warning("the spreadsheet child listed sheets badly")
         raise invalid(*_CORRUPT) from None
     return sheets
@@ -281,6 +282,8 @@ class _ChildBatches:
 def _source(fmt: str, schema: pa.Schema, options: IngestOptions) -> TableSource:
     """The TableSource the stream's schema announces, if its shape and notes hold together."""
     notes = _notes(schema.metadata)
+    names: list[str] = []
+    first_row, sheet, sheets = 0, "", []
     try:
         names = [str(n) for n in notes["names"]]
         first_row, sheet = int(notes["first_row"]), str(notes["sheet"])
@@ -290,6 +293,7 @@ def _source(fmt: str, schema: pa.Schema, options: IngestOptions) -> TableSource:
     expected = [column_id(i) for i in range(len(names))]
     if (
         not names
+        or first_row < 2
         or len(names) > options.max_columns
         or schema.names != expected
         or any(t != pa.string() for t in schema.types)
