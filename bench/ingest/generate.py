@@ -1,7 +1,8 @@
-"""Generate the ingest benchmark inputs: 1M-row UTF-8 and GB18030 CSVs and a 100k-row XLSX.
+"""Generate the ingest benchmark inputs: 1M-row UTF-8 and GB18030 CSVs and 100k-row XLSXs.
 
 Usage: ``python bench/ingest/generate.py [OUT_DIR] [--rows N] [--xlsx-rows N]``.
-The data are synthetic and seeded, so every run produces the same files.
+The data are synthetic and seeded, so every run produces the same files. The XLSX is written
+twice: with inline strings (``rows.xlsx``) and with shared strings (``rows-shared.xlsx``).
 """
 
 from __future__ import annotations
@@ -68,9 +69,14 @@ def write_csv(path: Path, rows: int, encoding: str) -> Path:
     return path
 
 
-def write_xlsx(path: Path, rows: int) -> Path:
-    """Write ``rows`` data rows to one sheet; numbers are numeric cells, codes are text."""
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+def write_xlsx(path: Path, rows: int, *, shared_strings: bool = False) -> Path:
+    """Write ``rows`` data rows to one sheet; numbers are numeric cells, codes are text.
+
+    By default strings are inline (XlsxWriter's ``constant_memory``); ``shared_strings`` writes
+    them to ``sharedStrings.xml`` as Excel and WPS do.
+    """
+    options = {"constant_memory": not shared_strings, "strings_to_numbers": False}
+    book = xlsxwriter.Workbook(str(path), options)
     sheet = book.add_worksheet("数据")
     sheet.write_row(0, 0, HEADER)
     numeric = {5, 6, 7, 8}
@@ -96,6 +102,8 @@ def main() -> None:
         print(f"{path}: {path.stat().st_size / 1e6:.1f} MB")
     xlsx = write_xlsx(args.out / "rows.xlsx", args.xlsx_rows)
     print(f"{xlsx}: {xlsx.stat().st_size / 1e6:.1f} MB")
+    shared = write_xlsx(args.out / "rows-shared.xlsx", args.xlsx_rows, shared_strings=True)
+    print(f"{shared}: {shared.stat().st_size / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ child process and the ratios the targets are stated in (data-pipeline.md §5):
 
 * UTF-8 CSV, 1M rows: <= 5 s and <= 3x bare DuckDB ``read_csv -> Parquet``;
 * GB18030 CSV, 1M rows: <= 1.5x the UTF-8 ingest;
-* XLSX, 100k rows: <= 2 s;
+* XLSX, 100k rows: <= 2 s (inline strings, and shared strings as Excel and WPS write);
 * peak RSS <= 1 GB;
 * and, for comparison, PostgreSQL ``COPY ... FROM STDIN (FORMAT csv)`` of the same UTF-8 file
   into an all-text table: the loading step of CKAN's xloader (and of DataPusher+ after its
@@ -35,7 +35,8 @@ import json, resource, sys, time
 from pathlib import Path
 from kaifang.ingest import IngestOptions, ingest_file
 src, out = Path(sys.argv[1]), Path(sys.argv[2])
-cpu = lambda: sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+# Children count too: spreadsheets are parsed in a sandboxed child process.
+cpu = lambda: sum(sum(resource.getrusage(who)[:2]) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
 start, cpu0 = time.perf_counter(), cpu()
 result = ingest_file(src, filename=src.name, options=IngestOptions(output_path=out))
 seconds, cpu_s = time.perf_counter() - start, cpu() - cpu0
@@ -95,6 +96,7 @@ def ensure_inputs(data: Path, rows: int, xlsx_rows: int) -> dict[str, Path]:
         "utf8": data / "utf8.csv",
         "gb18030": data / "gb18030.csv",
         "xlsx": data / "rows.xlsx",
+        "xlsx_shared": data / "rows-shared.xlsx",
     }
     if not files["utf8"].exists():
         write_csv(files["utf8"], rows, "utf-8")
@@ -102,6 +104,8 @@ def ensure_inputs(data: Path, rows: int, xlsx_rows: int) -> dict[str, Path]:
         write_csv(files["gb18030"], rows, "gb18030")
     if not files["xlsx"].exists():
         write_xlsx(files["xlsx"], xlsx_rows)
+    if not files["xlsx_shared"].exists():
+        write_xlsx(files["xlsx_shared"], xlsx_rows, shared_strings=True)
     return files
 
 
@@ -150,6 +154,7 @@ def main() -> None:
         "ingest_utf8": (CHILD_INGEST, files["utf8"]),
         "ingest_gb18030": (CHILD_INGEST, files["gb18030"]),
         "ingest_xlsx": (CHILD_INGEST, files["xlsx"]),
+        "ingest_xlsx_shared": (CHILD_INGEST, files["xlsx_shared"]),
         "postgres_copy_utf8": (CHILD_PG_COPY, files["utf8"]),
     }
     results = measure(cases, args.runs)
@@ -180,6 +185,7 @@ def report(results: dict[str, dict[str, float]]) -> None:
             results["ingest_gb18030"]["seconds"] / utf8 <= 1.5,
         ),
         ("XLSX 100k <= 2 s", results["ingest_xlsx"]["seconds"] <= 2),
+        ("XLSX 100k shared strings <= 2 s", results["ingest_xlsx_shared"]["seconds"] <= 2),
         ("peak RSS <= 1 GB", max(r["rss_mb"] for r in results.values()) <= 1000),
     ]
     for label, ok in checks:

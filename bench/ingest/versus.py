@@ -26,7 +26,12 @@ from generate import write_csv, write_xlsx  # noqa: E402
 from run import CHILD_INGEST  # noqa: E402
 
 CURRENT_SRC = HERE.parent.parent / "src"
-FILES = {"xlsx": "rows.xlsx", "utf8": "utf8.csv", "gb18030": "gb18030.csv"}
+FILES = {
+    "xlsx": "rows.xlsx",
+    "xlsx_shared": "rows-shared.xlsx",
+    "utf8": "utf8.csv",
+    "gb18030": "gb18030.csv",
+}
 
 
 def input_file(data: Path, case: str) -> Path:
@@ -34,8 +39,8 @@ def input_file(data: Path, case: str) -> Path:
     path = data / FILES[case]
     if not path.exists():
         data.mkdir(parents=True, exist_ok=True)
-        if case == "xlsx":
-            write_xlsx(path, 100_000)
+        if case.startswith("xlsx"):
+            write_xlsx(path, 100_000, shared_strings=case == "xlsx_shared")
         else:
             write_csv(path, 1_000_000, "utf-8" if case == "utf8" else "gb18030")
     return path

@@ -237,17 +237,20 @@ def test_guard_handles_reordered_attributes(tmp_path, ingest):
         ingest(_raw_xlsx(tmp_path / "t.xlsx", body))
 
 
-def test_sandbox_probe_contains_allocation_bombs(tmp_path):
-    from kaifang.ingest.readers.package_guard import probe_in_sandbox
+def test_sandbox_contains_allocation_bombs(tmp_path, ingest, monkeypatch):
+    from kaifang.ingest.readers import spreadsheet
 
+    # Without the guard, calamine meets the bomb, in the child, under a 1 GB limit.
+    monkeypatch.setattr(spreadsheet, "guard_package", lambda *args, **kwargs: [])
+    monkeypatch.setattr(spreadsheet, "SANDBOX_MEMORY", 1024**3)
     body = f'<sheetData><row r="1">{_inline("A1", "a")}</row><row r="1048576">{_inline("XFD1048576", "b")}</row></sheetData>'
     with pytest.raises(TooLarge, match="内存超过上限"):
-        probe_in_sandbox(_raw_xlsx(tmp_path / "bomb.xlsx", body), memory=1024**3)
-    probe_in_sandbox(_workbook(tmp_path / "ok.xlsx"))
+        ingest(_raw_xlsx(tmp_path / "bomb.xlsx", body))
+    assert ingest(_workbook(tmp_path / "ok.xlsx"), sheet="数据").rows == 3
     broken = tmp_path / "broken.xls"
     broken.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
     with pytest.raises(InvalidInput, match="损坏"):
-        probe_in_sandbox(broken)
+        ingest(broken)
 
 
 def test_corrupt_xls_is_refused(write, ingest):

@@ -43,6 +43,7 @@ from kaifang.ingest.typing import CastResult, apply_overrides, apply_schema, inf
 log = logging.getLogger(__name__)
 
 _HASH_CHUNK = 4 * 1024 * 1024
+_ROW_GROUP_ROWS = 122_880  # DuckDB's row group: the unit of its parallel scans
 
 
 def sha256_file(path: Path) -> str:
@@ -72,6 +73,28 @@ class _BackgroundHash:
         self._thread.join()
         if isinstance(self._result, BaseException):
             raise invalid("无法读取上传的文件", "the uploaded file cannot be read") from None
+        return self._result
+
+
+class _Background:
+    """``fn(*args, **kwargs)`` on a thread; ``value`` waits and returns or raises its result."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any):
+        self._result: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn, args, kwargs), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable[..., Any], args: Any, kwargs: Any) -> None:
+        try:
+            self._result = fn(*args, **kwargs)
+        except BaseException as exc:  # re-raised by value() in the caller's thread
+            self._error = exc
+
+    def value(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
         return self._result
 
 
@@ -150,10 +173,20 @@ def _run(path: Path, filename: str, options: IngestOptions, work: Path) -> dict[
     con = connect(work, options)
     try:
         source = open_source(path, fmt, options=options, work_dir=work)
-        staging = stage_source(con, source, options, _read_progress(options, source))
+        try:
+            staging = stage_source(con, source, options, _read_progress(options, source))
+        finally:
+            _close_batches(source)
         return _finish(con, source, staging, options, warnings, member)
     finally:
         con.close()
+
+
+def _close_batches(source: TableSource) -> None:
+    """Stop a reader left mid-stream by a refusal (a spreadsheet's child process is killed)."""
+    close = getattr(source.batches, "close", None)
+    if close is not None:
+        close()
 
 
 def _read_progress(options: IngestOptions, source: TableSource) -> Callable[[int], None]:
@@ -175,9 +208,8 @@ def _finish(
     staging.skipped_rows = list(source.skipped_rows)
     refuse_empty(staging, source)
     specs, cast = _type(staging, source, options, warnings)
-    written = _write_parquet(con, cast, options.output_path)
+    written, profile = _write_and_profile(con, cast, specs, staging.rows, options.output_path)
     options.progress(written, 85.0)
-    profile = profile_parquet(options.output_path, specs, con=con)
     geo = geo_info(
         options.output_path,
         specs,
@@ -233,6 +265,37 @@ def _type(
         trust_inferred=True,
     )
     return specs, cast
+
+
+def _write_and_profile(
+    con: duckdb.DuckDBPyConnection,
+    cast: CastResult,
+    specs: list[ColumnSpec],
+    rows: int,
+    target: Path,
+) -> tuple[int, dict[str, Any]]:
+    """Write the Parquet file and profile it; at the same time when that saves time.
+
+    A table of up to one DuckDB row group is scanned by one thread, so each query uses one
+    core: profiling the typed rows on a second cursor while they are written takes the
+    profile off the critical path on two cores. Larger tables keep both cores busy already,
+    and profiling the SELECT repeats its casts, so they are profiled from the written file.
+    """
+    if rows > _ROW_GROUP_ROWS:
+        written = _write_parquet(con, cast, target)
+        return written, profile_parquet(target, specs, con=con)
+    cursor = con.cursor()
+    try:
+        profiling = _Background(
+            profile_parquet, target, specs, con=cursor, rows_sql=cast.select_sql
+        )
+        try:
+            written = _write_parquet(con, cast, target)
+        finally:
+            profile = profiling.value()
+    finally:
+        cursor.close()
+    return written, profile
 
 
 def _write_parquet(con: duckdb.DuckDBPyConnection, cast: CastResult, target: Path) -> int:

@@ -57,13 +57,17 @@ def profile_parquet(
     *,
     con: duckdb.DuckDBPyConnection | None = None,
     top_k: int = TOP_K,
+    rows_sql: str | None = None,
 ) -> dict[str, Any]:
     """The profile of every column of the Parquet file at ``path``.
 
     Top values (with exact counts) are computed for columns with at most ``HISTOGRAM_LIMIT``
     distinct values; for near-unique columns (IDs, amounts, free text) they would all be 1.
+    ``rows_sql`` (a SELECT of exactly the rows and types written to ``path``) lets the profile
+    run while the file is still being written.
     """
     con = con or duckdb.connect(":memory:")
+    source = f"({rows_sql})" if rows_sql is not None else _scan(path)
     parts = ["count(*)"]
     for spec in specs:
         col = quote_ident(spec.name)
@@ -74,12 +78,12 @@ def profile_parquet(
             f"min({measure})",
             f"max({measure})",
         ]
-    row = con.execute(f"SELECT {', '.join(parts)} FROM {_scan(path)}").fetchone()
+    row = con.execute(f"SELECT {', '.join(parts)} FROM {source}").fetchone()
     assert row is not None
     rows = int(row[0])
     columns = [_column(spec, rows, row[1 + 4 * i : 5 + 4 * i]) for i, spec in enumerate(specs)]
     repeating = [i for i, c in enumerate(columns) if 0 < c["distinct"] <= HISTOGRAM_LIMIT]
-    _top_values(con, path, [specs[i] for i in repeating], [columns[i] for i in repeating], top_k)
+    _top_values(con, source, [specs[i] for i in repeating], [columns[i] for i in repeating], top_k)
     return {"rows": rows, "distinct_is_approximate": True, "columns": columns}
 
 
@@ -102,7 +106,7 @@ def _column(spec: ColumnSpec, rows: int, stats: Sequence[Any]) -> dict[str, Any]
 
 def _top_values(
     con: duckdb.DuckDBPyConnection,
-    path: Path,
+    source: str,
     specs: Sequence[ColumnSpec],
     columns: list[dict[str, Any]],
     top_k: int,
@@ -111,7 +115,7 @@ def _top_values(
     if not specs:
         return
     parts = ", ".join(f"histogram({quote_ident(s.name)})" for s in specs)
-    found = con.execute(f"SELECT {parts} FROM {_scan(path)}").fetchone()
+    found = con.execute(f"SELECT {parts} FROM {source}").fetchone()
     assert found is not None
     for column, counts in zip(columns, found, strict=True):
         ranked = sorted((counts or {}).items(), key=lambda item: (-item[1], str(item[0])))[:top_k]

@@ -8,17 +8,15 @@ whole staged table.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from kaifang.ingest.cells import BATCH_ROWS, column_id, text_of
 from kaifang.ingest.headers import check_width
 from kaifang.ingest.problems import invalid
 from kaifang.ingest.schemas import RejectedCell
@@ -26,14 +24,8 @@ from kaifang.ingest.schemas import RejectedCell
 if TYPE_CHECKING:
     import duckdb
 
-BATCH_ROWS = 16_384
 MAX_NESTING = 32
 STAGING_TABLE = "staging"
-
-
-def column_id(index: int) -> str:
-    """The staging/batch column name of source column ``index``."""
-    return f"c{index}"
 
 
 @dataclass
@@ -65,29 +57,6 @@ class TableSource:
     warnings: list[str] = field(default_factory=list)
     fraction_read: Callable[[], float] | None = None
     skipped_rows: list[int] = field(default_factory=list)
-
-
-def text_of(value: object) -> str | None:
-    """A scalar from a parser as text: ints and integral floats without ``.0``, ISO dates."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value or None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 2**53:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return str(value)
 
 
 def flatten(record: Mapping[str, Any], prefix: str = "", depth: int = 0) -> dict[str, str | None]:
@@ -136,39 +105,6 @@ class RecordBatcher:
         keys = sorted({k for row in rows for k in row}, key=self._index.__getitem__)
         arrays = [pa.array([row.get(k) for row in rows], type=pa.string()) for k in keys]
         return pa.RecordBatch.from_arrays(arrays, names=[column_id(self._index[k]) for k in keys])
-
-
-def typed_to_text(values: Sequence[object]) -> tuple[pa.Array, pa.Array | None]:
-    """A column of parser values as text, vectorised when uniform; plus the numbers, if any."""
-    try:
-        array = pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-        floats = pa.array([v for v in values if type(v) is float], type=pa.float64())
-        return pa.array([text_of(v) for v in values], type=pa.string()), floats
-    kind = array.type
-    if pa.types.is_string(kind):
-        return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array), None
-    if pa.types.is_null(kind):
-        return pa.nulls(len(array), pa.string()), None
-    if pa.types.is_integer(kind):
-        return pc.cast(array, pa.string()), array
-    if pa.types.is_floating(kind):
-        return _float_text(array), array
-    if pa.types.is_boolean(kind):
-        return pc.if_else(array, "true", "false"), None
-    return pa.array([text_of(v) for v in values], type=pa.string()), None
-
-
-def _float_text(array: pa.Array) -> pa.Array:
-    """Floats as text that parses back to the same double (Arrow's cast can drop a digit)."""
-    text = pc.cast(array, pa.string())
-    lossy = pc.not_equal(pc.cast(text, pa.float64()), pc.cast(array, pa.float64()))
-    if not pc.any(lossy).as_py():
-        return text
-    values = text.to_pylist()
-    for index in pc.indices_nonzero(lossy).to_pylist():
-        values[index] = text_of(array[index].as_py())
-    return pa.array(values, type=pa.string())
 
 
 def link_with_suffix(source: Path, work_dir: Path, suffix: str) -> Path:

@@ -11,22 +11,21 @@ allocate 96 GB; both abort the whole process, which no ``try`` can catch. A lyin
 * ``sharedStrings.xml``'s declared ``uniqueCount`` against what its size can hold;
 * for ODS, repeated rows and columns that carry values (``number-*-repeated``).
 
-Binary formats (XLS, XLSB) cannot be scanned this cheaply, so calamine first opens every sheet
-in a child process with an address-space limit (``probe_in_sandbox``): an allocation bomb
-kills only the child, and the file is refused.
+calamine itself always runs in a child process with an address-space limit
+(``readers.spreadsheet``), so a bomb the guard misses, or one in a binary format (XLS, XLSB)
+that cannot be scanned this cheaply, kills only the child, and the file is refused. The guard
+runs alongside that child and gives the precise reason when it refuses first.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from kaifang.ingest.archives import inspect_zip, open_zip, verify_members
 from kaifang.ingest.options import IngestOptions
-from kaifang.ingest.problems import invalid, too_large
+from kaifang.ingest.problems import too_large
 
 _ROW_REF = re.compile(rb"<row\b[^>]*?\br=\"([0-9]+)\"")
 # Rows whose r="..." comes first give their number; any other <row ...>, <c ...> or <c> gives
@@ -39,23 +38,9 @@ _ODS_ROWS = re.compile(rb"number-rows-repeated=\"([0-9]+)\"")
 _ODS_COLS = re.compile(rb"number-columns-repeated=\"([0-9]+)\"")
 _ODS_VALUE = re.compile(rb"value-type=")
 _MIN_SHARED_STRING_BYTES = 8
-SANDBOXED = ("xls", "xlsb")
+# The sandboxed child that parses every workbook (readers.spreadsheet): its limits.
 SANDBOX_MEMORY = 2 * 1024**3
 SANDBOX_SECONDS = 120
-_PROBE = """
-import resource, sys
-limit = int(sys.argv[2])
-resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-import python_calamine as calamine
-try:
-    book = calamine.CalamineWorkbook.from_path(sys.argv[1])
-    for name in book.sheet_names:
-        book.get_sheet_by_name(name)
-except MemoryError:
-    sys.exit(4)
-except Exception:
-    sys.exit(3)
-"""
 _CARRY = 64 * 1024
 
 
@@ -210,32 +195,3 @@ def guard_package(path: Path, fmt: str, options: IngestOptions) -> list[str]:
     for index, extent in enumerate(extents.values(), start=1):
         extent.check(options, f"sheet{index}")
     return []
-
-
-def probe_in_sandbox(
-    path: Path, *, memory: int = SANDBOX_MEMORY, seconds: int = SANDBOX_SECONDS
-) -> None:
-    """Open every sheet in a memory-limited child process; refuse the file if that fails."""
-    # Fixed interpreter and code; the only argument is a server-side path, never a shell.
-    try:
-        done = subprocess.run(  # noqa: S603
-            [sys.executable, "-I", "-c", _PROBE, str(path), str(memory)],
-            capture_output=True,
-            timeout=seconds,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise invalid(
-            "电子表格解析超时，文件可能已损坏", "parsing the spreadsheet timed out"
-        ) from None
-    if done.returncode == 3:
-        raise invalid(
-            "电子表格文件已损坏或格式不受支持，请用 Excel/WPS 另存为 .xlsx 后重试",
-            "the spreadsheet is corrupt or unsupported; save it again as .xlsx",
-        )
-    if done.returncode != 0:
-        raise too_large(
-            "电子表格解析所需内存超过上限，疑似恶意文件；请另存为 .xlsx 或 CSV 后重试",
-            "parsing the spreadsheet would need more memory than allowed (a likely malicious "
-            "file); save it as .xlsx or CSV and retry",
-        )
