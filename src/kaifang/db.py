@@ -158,7 +158,9 @@ class Database:
                 session.commit()
                 return
             except OperationalError as exc:
-                if not is_lock_error(exc) or attempt == retries - 1:
+                # A lock error while flushing (BEGIN IMMEDIATE waits there) leaves the session
+                # rolled back: its work is gone and only the caller can redo it.
+                if not is_lock_error(exc) or attempt == retries - 1 or not session.is_active:
                     raise
                 time.sleep(0.05 * (attempt + 1))
 

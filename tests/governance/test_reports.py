@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from kaifang.auth.actor import SYSTEM
 from kaifang.auth.models import Organization
+from kaifang.db import Database
 from kaifang.errors import InvalidInput, NotFound, PermissionDenied
 from kaifang.governance import index, openlists, reports
 from kaifang.storage.memory import MemoryBlobStore
@@ -140,21 +141,18 @@ def test_stored_reports_are_listed_by_scope_and_downloaded(session: Session) -> 
         reports.get_stored_report(session, blobs, actor=officer, report_id=stored.id)
 
 
-def test_the_scheduled_job_stores_last_month_and_quarter_once(session: Session) -> None:
+def test_the_scheduled_job_stores_last_month_and_quarter_once(
+    session: Session, db: Database
+) -> None:
     _world(session)
+    session.commit()
     blobs = MemoryBlobStore()
-    first = reports.generate_due_reports(
-        session, blobs, today=dt.date(2021, 7, 1), formats=["html"]
-    )
+    first = reports.generate_due_reports(db, blobs, today=dt.date(2021, 7, 1), formats=["html"])
     organizations = session.scalar(select(func.count()).select_from(Organization))
     assert {r.period for r in first} == {"2021-06", "2021-Q2"}
     assert len(first) == 2 * (1 + organizations)
     assert all(r.trigger == "scheduled" for r in first)
-    again = reports.generate_due_reports(
-        session, blobs, today=dt.date(2021, 7, 2), formats=["html"]
-    )
+    again = reports.generate_due_reports(db, blobs, today=dt.date(2021, 7, 2), formats=["html"])
     assert again == []
-    august = reports.generate_due_reports(
-        session, blobs, today=dt.date(2021, 8, 1), formats=["html"]
-    )
+    august = reports.generate_due_reports(db, blobs, today=dt.date(2021, 8, 1), formats=["html"])
     assert {r.period for r in august} == {"2021-07"}

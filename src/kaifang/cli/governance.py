@@ -100,13 +100,12 @@ def scheduled(
 ) -> None:
     """Store the reports due after the last month (and quarter) ended, as the daily job does."""
     day = dt.date.fromisoformat(today) if today else dt.date.today()
-    with unit_of_work() as session:
-        stored = reports.generate_due_reports(
-            session,
-            runtime().blobs,
-            today=day,
-            formats=runtime().settings.report_schedule_formats,
-        )
-        for row in stored:
-            typer.echo(f"stored {row.id}: {row.title}.{row.format}")
+    stored = reports.generate_due_reports(
+        runtime().db,
+        runtime().blobs,
+        today=day,
+        formats=runtime().settings.report_schedule_formats,
+    )
+    for row in stored:
+        typer.echo(f"stored {row.id}: {row.title}.{row.format}")
     typer.echo(f"{len(stored)} reports stored")

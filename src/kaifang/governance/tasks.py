@@ -17,11 +17,10 @@ def scheduled_reports(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any
     """Store the reports due by ``payload["today"]`` (ISO date) that are not stored yet."""
     today = dt.date.fromisoformat(payload["today"])
     blobs = make_blob_store(ctx.settings)
-    with ctx.db.unit_of_work() as session:
-        stored = generate_due_reports(
-            session, blobs, today=today, formats=ctx.settings.report_schedule_formats
-        )
-        return {
-            "day": today.isoformat(),
-            "stored": [f"{r.period} {r.scope_key} {r.format}" for r in stored],
-        }
+    stored = generate_due_reports(
+        ctx.db, blobs, today=today, formats=ctx.settings.report_schedule_formats
+    )
+    return {
+        "day": today.isoformat(),
+        "stored": [f"{r.period} {r.scope_key} {r.format}" for r in stored],
+    }

@@ -14,11 +14,12 @@ from kaifang.auth.actor import Actor
 from kaifang.auth.models import Organization
 from kaifang.auth.policy import Target
 from kaifang.auth.service import authorize
+from kaifang.db import Database
 from kaifang.errors import NotFound
 from kaifang.governance.models import StoredReport
 from kaifang.governance.reports.content import ReportScope
 from kaifang.governance.reports.periods import periods_ended_before
-from kaifang.governance.reports.service import PLATFORM_SCOPE, store_for_scope
+from kaifang.governance.reports.service import PLATFORM_SCOPE, record_rendered, render_for_scope
 from kaifang.storage import BlobStore
 
 
@@ -91,25 +92,41 @@ def _already_stored(session: Session, period: str, scope_key: str, fmt: str) -> 
 
 
 def generate_due_reports(
-    session: Session, blobs: BlobStore, *, today: dt.date, formats: Sequence[str]
+    db: Database, blobs: BlobStore, *, today: dt.date, formats: Sequence[str]
 ) -> list[StoredReport]:
     """Store every report due by ``today`` (last month; last quarter in a quarter's first
-    month) for the platform and each organization, skipping those already stored."""
+    month) for the platform and each organization, skipping those already stored.
+
+    Each report is rendered in a read-only session and recorded in its own short write, so
+    a hundred organizations' PDFs never hold SQLite's write lock (which would stop every
+    sign-in, upload and audit record for minutes).
+    """
+    with db.unit_of_work(write=False) as session:
+        due = [
+            (period.label, scope, fmt)
+            for period in periods_ended_before(today)
+            for scope in _scheduled_scopes(session)
+            for fmt in formats
+            if not _already_stored(session, period.label, scope.key, fmt)
+        ]
     stored = []
-    for period in periods_ended_before(today):
-        for scope in _scheduled_scopes(session):
-            for fmt in formats:
-                if _already_stored(session, period.label, scope.key, fmt):
-                    continue
-                stored.append(
-                    store_for_scope(
-                        session,
-                        blobs,
-                        period=period.label,
-                        scope=scope,
-                        fmt=fmt,
-                        actor=None,
-                        trigger="scheduled",
-                    )
+    for period, scope, fmt in due:
+        with db.unit_of_work(write=False) as session:
+            report = render_for_scope(session, period, scope, fmt)
+        blob = blobs.put_bytes(report.content)
+        with db.unit_of_work() as session:
+            if _already_stored(session, period, scope.key, fmt):  # another worker was quicker
+                continue
+            stored.append(
+                record_rendered(
+                    session,
+                    blob,
+                    report,
+                    period=period,
+                    scope=scope,
+                    fmt=fmt,
+                    actor=None,
+                    trigger="scheduled",
                 )
+            )
     return stored

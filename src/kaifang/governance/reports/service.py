@@ -21,6 +21,7 @@ from kaifang.governance.reports.content import ReportScope, report_tables
 from kaifang.governance.reports.formats import MEDIA_TYPES, ReportFormat, render
 from kaifang.governance.reports.periods import parse_period
 from kaifang.storage import BlobStore
+from kaifang.storage.interfaces import BlobInfo
 
 PLATFORM_SCOPE = ReportScope("platform", "全平台")
 
@@ -109,8 +110,36 @@ def store_for_scope(
     actor: Actor | None,
     trigger: str,
 ) -> StoredReport:
-    report = _render(session, period, scope, fmt)
-    blob = blobs.put_bytes(report.content)
+    report = render_for_scope(session, period, scope, fmt)
+    return record_rendered(
+        session,
+        blobs.put_bytes(report.content),
+        report,
+        period=period,
+        scope=scope,
+        fmt=fmt,
+        actor=actor,
+        trigger=trigger,
+    )
+
+
+def render_for_scope(session: Session, period: str, scope: ReportScope, fmt: str) -> Report:
+    """The report's bytes; reads only, so it may run outside any write transaction."""
+    return _render(session, period, scope, fmt)
+
+
+def record_rendered(
+    session: Session,
+    blob: BlobInfo,
+    report: Report,
+    *,
+    period: str,
+    scope: ReportScope,
+    fmt: str,
+    actor: Actor | None,
+    trigger: str,
+) -> StoredReport:
+    """Record a rendered report whose bytes are already in the blob store (a short write)."""
     row = StoredReport(
         period=period,
         scope_key=scope.key,
