@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from kaifang.audit import service as audit_service
 from kaifang.background import AuditSealer
 from kaifang.config import Settings, load_settings
 from kaifang.runtime import Runtime, build_runtime
+from kaifang.search import text as search_text
 from kaifang.web.api import api_routers
 from kaifang.web.deps import policy
 from kaifang.web.errors import install_error_handlers
@@ -55,6 +57,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         for start in runtime.extras.get("on_start", []):
             start()
         home.warm_up(runtime)
+        # jieba reads its dictionary on first use (about 1.5 s): not on a visitor's search.
+        threading.Thread(target=search_text.tokenizer, name="jieba-load", daemon=True).start()
         yield
         for stop in runtime.extras.get("on_stop", []):
             stop()
