@@ -69,6 +69,15 @@ def test_sla_figures(session: Session, world: World) -> None:
     assert figures.median_accept_working_days == (3 + 6) / 2
     assert figures.accept_on_time_share == 0.5
     assert figures.decided == 0 and figures.decide_on_time_share is None
+    # The open index counts the applications submitted within its period only.
+    later = service.sla_figures(
+        session, organization_id=world.provider.id, since=_at(D(2021, 9, 29)), today=D(2021, 10, 14)
+    )
+    earlier = service.sla_figures(
+        session, organization_id=world.provider.id, until=_at(D(2021, 9, 29)), today=D(2021, 10, 14)
+    )
+    assert (later.accepted, later.accept_on_time_share) == (1, 0.0)
+    assert (earlier.accepted, earlier.accept_on_time_share) == (1, 1.0)
 
 
 def test_usage_report_reminder_suspension_and_reinstatement(session: Session, world: World) -> None:

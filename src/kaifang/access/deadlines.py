@@ -281,12 +281,16 @@ def sla_figures(
     *,
     organization_id: int,
     since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
     today: dt.date | None = None,
 ) -> SLAFigures:
-    """Median working days to accept and to decide, and the share done on time."""
+    """Median working days to accept and to decide, and the share done on time, of the
+    applications submitted in [``since``, ``until``) (either bound optional)."""
     stmt = select(Application).where(Application.organization_id == organization_id)
     if since is not None:
         stmt = stmt.where(Application.submitted_at >= since)
+    if until is not None:
+        stmt = stmt.where(Application.submitted_at < until)
     apps = session.scalars(stmt).all()
     today = today or china_today()
     accept_days, accept_ok, decide_days, decide_ok = [], [], [], []

@@ -127,8 +127,10 @@ INDICATORS: tuple[Indicator, ...] = (
         "platform",
         "申请受理及时率",
         "Application acceptance on time",
-        "Share of conditional-open applications accepted within the deadline.",
-        "access.service.sla_figures (accept_on_time_share).",
+        "Share of conditional-open applications submitted within the index period that were "
+        "accepted within the deadline.",
+        "access.service.sla_figures (accept_on_time_share), applications submitted within the "
+        "index period.",
         "share",
         0.3,
     ),
@@ -220,8 +222,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "use",
         "服务申请数",
         "Applications served",
-        "Conditional-open applications decided.",
-        "access.service.sla_figures (decided).",
+        "Conditional-open applications submitted within the index period and decided.",
+        "access.service.sla_figures (decided), applications submitted within the index period.",
         "relative",
         0.2,
     ),

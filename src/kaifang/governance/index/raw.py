@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from kaifang.access.service import sla_figures
 from kaifang.catalog.models import Dataset, VocabularyTerm
+from kaifang.clock import CHINA_TZ
 from kaifang.governance.index.definitions import (
     DEFAULT_MAX_DAYS,
     KEY_DOMAIN_CODES,
@@ -100,7 +101,14 @@ def data_raw(
 
 
 def sla_raw(session: Session, org_ids: Iterable[int], as_of: dt.date) -> dict[str, float | None]:
-    figures = [sla_figures(session, organization_id=i, today=as_of) for i in org_ids]
+    """P3 and U3 over the applications submitted within the index period (China-local days)."""
+    start, end = index_period(as_of)
+    since = dt.datetime.combine(start, dt.time(), tzinfo=CHINA_TZ)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=CHINA_TZ)
+    figures = [
+        sla_figures(session, organization_id=i, since=since, until=until, today=as_of)
+        for i in org_ids
+    ]
     accepted = sum(f.accepted for f in figures)
     on_time = sum((f.accept_on_time_share or 0) * f.accepted for f in figures)
     return {
