@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -37,7 +38,7 @@ FACETS = cast(Table, SearchFacet.__table__)
 SUGGESTIONS = cast(Table, SearchSuggestion.__table__)
 
 
-class SQLSearchBackend:
+class SQLSearchBackend(ABC):
     """Entries, cards, facets and completions in plain tables; words matched by the subclass."""
 
     def index(self, session: Session, docs: Sequence[SearchDocument]) -> None:
@@ -83,14 +84,19 @@ class SQLSearchBackend:
     def write_text(
         self, session: Session, analysed: list[tuple[SearchDocument, IndexedText]]
     ) -> None:
-        """Store the documents' tokens in the dialect's text index (after the entries)."""
+        """Store the documents' tokens in the dialect's text index (after the entries).
+
+        By default nothing: PostgreSQL keeps its vectors in the entry row (``entry_values``).
+        """
+        return
 
     def delete_text(self, session: Session, ids: list[int]) -> None:
-        """Remove these ids from the dialect's text index."""
+        """Remove these ids from the dialect's text index (by default it is the entry row)."""
+        return
 
+    @abstractmethod
     def text_match(self, terms: list[QueryTerm], *, in_items: bool) -> TextMatch:
-        """How entries are restricted to ``terms`` and scored."""
-        raise NotImplementedError
+        """How entries are restricted to ``terms`` and scored (each dialect's own index)."""
 
     # -- queries ------------------------------------------------------------------------------
 
