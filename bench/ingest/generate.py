@@ -69,11 +69,15 @@ def write_csv(path: Path, rows: int, encoding: str) -> Path:
     return path
 
 
-def write_xlsx(path: Path, rows: int, *, shared_strings: bool = False) -> Path:
+def write_xlsx(
+    path: Path, rows: int, *, shared_strings: bool = False, placeholders: bool = False
+) -> Path:
     """Write ``rows`` data rows to one sheet; numbers are numeric cells, codes are text.
 
     By default strings are inline (XlsxWriter's ``constant_memory``); ``shared_strings`` writes
-    them to ``sharedStrings.xml`` as Excel and WPS do.
+    them to ``sharedStrings.xml`` as Excel and WPS do. ``placeholders`` puts "—" text in the
+    amount column every 997th row, as departments mark missing figures (a column mixing
+    numbers and text).
     """
     options = {"constant_memory": not shared_strings, "strings_to_numbers": False}
     book = xlsxwriter.Workbook(str(path), options)
@@ -82,7 +86,9 @@ def write_xlsx(path: Path, rows: int, *, shared_strings: bool = False) -> Path:
     numeric = {5, 6, 7, 8}
     for r, row in enumerate(_rows(rows), start=1):
         for c, value in enumerate(row):
-            if c in numeric:
+            if placeholders and c == 5 and r % 997 == 0:
+                sheet.write_string(r, c, "—")
+            elif c in numeric:
                 sheet.write_number(r, c, float(value))
             else:
                 sheet.write_string(r, c, value)

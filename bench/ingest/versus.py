@@ -29,6 +29,7 @@ CURRENT_SRC = HERE.parent.parent / "src"
 FILES = {
     "xlsx": "rows.xlsx",
     "xlsx_shared": "rows-shared.xlsx",
+    "xlsx_mixed": "rows-mixed.xlsx",
     "utf8": "utf8.csv",
     "gb18030": "gb18030.csv",
 }
@@ -40,7 +41,12 @@ def input_file(data: Path, case: str) -> Path:
     if not path.exists():
         data.mkdir(parents=True, exist_ok=True)
         if case.startswith("xlsx"):
-            write_xlsx(path, 100_000, shared_strings=case == "xlsx_shared")
+            write_xlsx(
+                path,
+                100_000,
+                shared_strings=case != "xlsx",
+                placeholders=case == "xlsx_mixed",
+            )
         else:
             write_csv(path, 1_000_000, "utf-8" if case == "utf8" else "gb18030")
     return path

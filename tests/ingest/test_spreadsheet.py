@@ -267,3 +267,16 @@ def test_extent_bomb_after_the_first_megabytes_is_refused(tmp_path, ingest):
     tail = f'<row r="1048576">{_inline("XFD1048576", "b")}</row>'
     with pytest.raises(TooLarge, match="1048576 行 × 16384 列"):
         ingest(_raw_xlsx(tmp_path / "t.xlsx", f"<sheetData>{rows}{tail}</sheetData>"))
+
+
+def test_row_numbers_count_from_the_sheets_first_row(tmp_path, ingest):
+    """A table placed lower and to the right: rejected cells name their row in the sheet."""
+    book = xlsxwriter.Workbook(str(tmp_path / "t.xlsx"))
+    sheet = book.add_worksheet("S")
+    sheet.write_row(5, 2, ["编号", "数量"])  # the header on sheet row 6, from column C
+    for r in range(6, 60):
+        sheet.write_string(r, 2, f"{r:04d}")
+        sheet.write(r, 3, "不详" if r == 40 else r)
+    book.close()
+    result = ingest(tmp_path / "t.xlsx", column_types={"数量": "integer"})
+    assert [(r["row"], r["value"]) for r in result.report["rejected"]] == [(41, "不详")]

@@ -51,9 +51,24 @@ def typed_to_text(values: Sequence[object]) -> tuple[pa.Array, pa.Array | None]:
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         floats = pa.array([v for v in values if type(v) is float], type=pa.float64())
         return pa.array([text_of(v) for v in values], type=pa.string()), floats
+    converted = arrow_to_text(array)
+    if converted is not None:
+        return converted
+    return pa.array([text_of(v) for v in values], type=pa.string()), None
+
+
+def arrow_to_text(array: pa.Array) -> tuple[pa.Array, pa.Array | None] | None:
+    """A uniform column as text, plus the numbers if it holds numbers; None for other types.
+
+    fastexcel's typed columns (``sheetstream``) come here directly. Its dates, times and
+    durations are not converted: python-calamine decides between a date, a time and a datetime
+    from the cell's serial number (a fraction below a millisecond makes a datetime of midnight,
+    serials out of range stay numbers), which millisecond timestamps no longer tell.
+    """
     kind = array.type
-    if pa.types.is_string(kind):
-        return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array), None
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        text = pc.cast(array, pa.string())
+        return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text), None
     if pa.types.is_null(kind):
         return pa.nulls(len(array), pa.string()), None
     if pa.types.is_integer(kind):
@@ -62,7 +77,7 @@ def typed_to_text(values: Sequence[object]) -> tuple[pa.Array, pa.Array | None]:
         return _float_text(array), array
     if pa.types.is_boolean(kind):
         return pc.if_else(array, "true", "false"), None
-    return pa.array([text_of(v) for v in values], type=pa.string()), None
+    return None
 
 
 def _float_text(array: pa.Array) -> pa.Array:
