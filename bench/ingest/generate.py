@@ -2,7 +2,8 @@
 
 Usage: ``python bench/ingest/generate.py [OUT_DIR] [--rows N] [--xlsx-rows N]``.
 The data are synthetic and seeded, so every run produces the same files. The XLSX is written
-twice: with inline strings (``rows.xlsx``) and with shared strings (``rows-shared.xlsx``).
+three times: with inline strings (``rows.xlsx``), with shared strings (``rows-shared.xlsx``)
+and with shared strings and "—" placeholders in the amount column (``rows-mixed.xlsx``).
 """
 
 from __future__ import annotations
@@ -110,6 +111,10 @@ def main() -> None:
     print(f"{xlsx}: {xlsx.stat().st_size / 1e6:.1f} MB")
     shared = write_xlsx(args.out / "rows-shared.xlsx", args.xlsx_rows, shared_strings=True)
     print(f"{shared}: {shared.stat().st_size / 1e6:.1f} MB")
+    mixed = write_xlsx(
+        args.out / "rows-mixed.xlsx", args.xlsx_rows, shared_strings=True, placeholders=True
+    )
+    print(f"{mixed}: {mixed.stat().st_size / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":
