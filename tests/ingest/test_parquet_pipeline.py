@@ -126,3 +126,17 @@ def test_reader_batches_are_text(write, tmp_path):
     assert batches[0].schema.names == ["c0", "c1"]
     assert batches[0].column(0).to_pylist() == ["1", "2"]
     assert all(str(t) == "string" for t in batches[0].schema.types)
+
+
+def test_rows_keep_the_source_order_across_row_groups(write, ingest):
+    """Typed columns (dates, low-cardinality text) once came back in another order past one
+    DuckDB row group (122,880 rows): the typed SELECT is ordered by the staging row."""
+    provinces = ["浙江", "河南", "安徽", "广东", "四川"]
+    lines = [
+        f"{i},{2000 + i % 20}-0{1 + i % 9}-1{i % 9},{provinces[i % 5]},{i * 0.25}\n"
+        for i in range(300_000)
+    ]
+    result = ingest(write("t.csv", "序号,日期,省份,金额\n" + "".join(lines)))
+    table = read_table(result)
+    assert table.column("序号").to_pylist() == list(range(300_000))
+    assert table.column("省份").to_pylist()[:5] == provinces

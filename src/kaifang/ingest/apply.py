@@ -96,7 +96,8 @@ def _select_sql(
         for s in specs
     )
     where = f"WHERE {' AND '.join(filters)}" if filters else ""
-    return f"SELECT {outputs} FROM (SELECT {inner} FROM {staging.table}) {where}"
+    # Ordered: past one row group, DuckDB returned typed columns in another order.
+    return f"SELECT {outputs} FROM (SELECT {inner} FROM {staging.table}) {where} ORDER BY _kf_rowid"
 
 
 def _inner_select(

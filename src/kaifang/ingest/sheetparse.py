@@ -59,7 +59,7 @@ REFUSED = 3
 OUT_OF_MEMORY = 4
 FAILED = 5
 # Two parses of one sheet share the child's address-space limit: only smaller files get both.
-FAST_TAIL_MAX_BYTES = 48 * 1024 * 1024
+FAST_TAIL_MAX_BYTES = 20 * 1024 * 1024
 _FAST_TAIL_SUFFIXES = (".xlsx", ".xlsm")
 # The backup whole parse yields the CPU to fastexcel and the parent; alone, it runs at full speed.
 BACKUP_NICENESS = 19
