@@ -178,6 +178,15 @@ def test_short_sheets_and_other_formats_are_parsed_whole(tmp_path):
     assert _read_quickly(plain.rename(tmp_path / "t.xls"), REQUEST) is None
 
 
+def test_large_workbooks_are_parsed_whole(tmp_path, monkeypatch):
+    """fastexcel and the backup parse share the child's address space: big files skip it."""
+    from kaifang.ingest import sheetparse
+
+    path = _book(tmp_path / "t.xlsx", _plain_table)
+    monkeypatch.setattr(sheetparse, "FAST_TAIL_MAX_BYTES", path.stat().st_size - 1)
+    assert _read_quickly(path, REQUEST) is None
+
+
 def test_refusals_from_the_first_rows_are_the_same(tmp_path):
     path = _book(tmp_path / "t.xlsx", _plain_table)
     for request in (
