@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -174,6 +175,53 @@ def test_harvester_loop_gets_every_public_dataset_once(
     assert str(cat["draft"].id) in {r["id"] for r in mine["results"]} and mine["count"] == 6
     draft = next(r for r in mine["results"] if r["id"] == str(cat["draft"].id))
     assert draft["private"] is True and draft["state"] == "draft"
+
+
+def test_help_show_answers_for_every_action(client: TestClient, session: Session) -> None:
+    from kaifang.web.api.ckan import READ_ACTIONS, WRITE_ACTIONS
+    from kaifang.web.api.ckan_help import ACTION_HELP
+
+    assert set(ACTION_HELP) == set(READ_ACTIONS) | set(WRITE_ACTIONS)
+    seed_vocabularies(session)
+    session.commit()
+    status = client.get(f"{A}/status_show").json()
+    followed = client.get(status["help"])
+    assert followed.json()["result"] == ACTION_HELP["status_show"]
+    text = _ok(client.get(f"{A}/help_show", params={"name": "package_search"}))
+    assert ":param q:" in text and ":param fq:" in text
+    unknown = client.get(f"{A}/help_show", params={"name": "user_create"})
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["__type"] == "Not Found Error"
+    assert client.get(f"{A}/help_show").status_code == 409
+
+
+def test_jsonp_wraps_get_responses_as_an_anonymous_visitor(
+    client: TestClient, session: Session
+) -> None:
+    cat = _catalogue(session)
+    token = bearer(client, "ckan-officer")["authorization"].split(" ", 1)[1]
+    params = {"include_private": "true", "rows": "100"}
+    wrapped = client.get(
+        f"{A}/package_search",
+        params={**params, "callback": "jQuery.cb_1", "_": "1700000000"},
+        headers={"Authorization": token},
+    )
+    assert wrapped.status_code == 200
+    assert wrapped.headers["content-type"].startswith("application/javascript")
+    assert wrapped.headers["x-content-type-options"] == "nosniff"
+    assert wrapped.text.startswith("/**/jQuery.cb_1(") and wrapped.text.endswith(");")
+    body = json.loads(wrapped.text[len("/**/jQuery.cb_1(") : -2])
+    ids = {r["id"] for r in body["result"]["results"]}
+    assert body["success"] is True and str(cat["draft"].id) not in ids  # not as the officer
+    anonymous = client.get(f"{A}/package_search", params=params).json()["result"]["results"]
+    assert ids == {r["id"] for r in anonymous}
+    missing = client.get(f"{A}/package_show", params={"id": "nope", "callback": "cb"})
+    assert missing.status_code == 404 and missing.text.startswith("/**/cb(")
+    for bad in ("alert(1)//", "a b", "cb;x", "1cb", "x" * 101):
+        refused = client.get(f"{A}/package_list", params={"callback": bad})
+        assert refused.status_code == 400 and "callback" in refused.json()
+    posted = client.post(f"{A}/package_list?callback=cb", json={})
+    assert posted.headers["content-type"].startswith("application/json")
 
 
 def test_writes_with_raw_tokens_and_validation(client: TestClient, session: Session) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -27,15 +28,26 @@ from kaifang.web.api import ckan_actions as actions
 from kaifang.web.api import ckan_resources as resources
 from kaifang.web.api.ckan_actions import Call
 from kaifang.web.api.ckan_datastore import datastore_info, datastore_search
+from kaifang.web.api.ckan_help import ACTION_HELP
 from kaifang.web.deps import get_runtime, policy
 from kaifang.web.errors import status_for
 
 log = logging.getLogger("kaifang.web.ckan")
 router = APIRouter(tags=["ckan"])
 POST_ONLY = "Bad request: JSON Error: Invalid request. Please use POST method for your request"
+# A JSONP callback: a dotted JavaScript name, nothing that could close the call or the script.
+_CALLBACK = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
+_MAX_CALLBACK = 100
 
 
 Action = Callable[[Call], Any]
+
+
+def _help_show(call: Call) -> str:
+    name = actions.required(call.params, "name")
+    if name not in ACTION_HELP:
+        raise errors.NotFound("Action function not found")
+    return ACTION_HELP[name]
 
 
 def _datastore_search_sql(call: Call) -> Any:
@@ -45,6 +57,7 @@ def _datastore_search_sql(call: Call) -> Any:
 
 
 READ_ACTIONS: dict[str, Action] = {
+    "help_show": _help_show,
     "status_show": actions.status_show,
     "site_read": lambda _call: True,
     "package_list": actions.package_list,
@@ -169,7 +182,10 @@ async def _read_params(request: Request) -> tuple[dict[str, Any], dict[str, Uplo
 
 def _query_params(request: Request) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    jsonp = _callback(request) is not None
     for key in request.query_params:
+        if jsonp and key in ("callback", "_"):  # JSONP's own (``_`` is jQuery's cache buster)
+            continue
         values = request.query_params.getlist(key)
         out[key] = values[0] if len(values) == 1 else values
     return out
@@ -202,23 +218,54 @@ async def _handle(name: str, request: Request) -> JSONResponse:
     return _envelope(request, name, 200, success=True, result=result)
 
 
+def _callback(request: Request) -> str | None:
+    """The JSONP callback of a GET request, if it asks for one."""
+    if request.method != "GET":
+        return None
+    return request.query_params.get("callback") or None
+
+
+async def _respond(name: str, request: Request) -> Response:
+    """The action's response, wrapped for JSONP when a GET request names a callback.
+
+    A JSONP call is answered as an anonymous visitor: a page on another site can include it
+    as a script, and the browser would send the visitor's cookies along.
+    """
+    callback = _callback(request)
+    if callback is None:
+        return await _handle(name, request)
+    if len(callback) > _MAX_CALLBACK or not _CALLBACK.fullmatch(callback):
+        return JSONResponse("Bad request: invalid JSONP callback name", status_code=400)
+    request.state.actor = ANONYMOUS
+    request.state.ckan_bad_token = False
+    response = await _handle(name, request)
+    body = bytes(response.body).decode("utf-8")
+    # The leading comment keeps the first bytes from being read as anything but script.
+    return Response(
+        f"/**/{callback}({body});",
+        status_code=response.status_code,
+        media_type="application/javascript",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
 _DEPS = [Depends(ckan_credentials), policy(None)]
 
 
 @router.api_route(
     "/api/3/action/{name}", methods=["GET", "POST"], dependencies=_DEPS, include_in_schema=False
 )
-async def action_v3(name: str, request: Request) -> JSONResponse:
+async def action_v3(name: str, request: Request) -> Response:
     """Call a CKAN action (reads by GET or POST, writes by POST as JSON, form or multipart)."""
-    return await _handle(name, request)
+    return await _respond(name, request)
 
 
 @router.api_route(
     "/api/action/{name}", methods=["GET", "POST"], dependencies=_DEPS, include_in_schema=False
 )
-async def action_unversioned(name: str, request: Request) -> JSONResponse:
+async def action_unversioned(name: str, request: Request) -> Response:
     """The same actions without the version segment (as ckanapi calls them)."""
-    return await _handle(name, request)
+    return await _respond(name, request)
 
 
 @router.get("/api/3", dependencies=[policy(None)])
