@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from kaifang.access import service
 from kaifang.access.models import Application
+from kaifang.access.reviews import set_review_chain
 from kaifang.access.schemas import ApplicationPatch, GrantTermsIn
 from kaifang.audit.models import AuditRecord
 from kaifang.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
@@ -191,6 +192,67 @@ def test_provider_only_chain_lets_the_officer_decide(session: Session, world: Wo
         session, actor=world.officer, application_id=app.id, chain=("provider",)
     )
     assert app.status == "active" and len(grants) == 1
+
+
+def test_an_organization_chooses_its_own_review_chain(session: Session, world: World) -> None:
+    """Set to provider-only, the officer decides; the platform's chain still holds elsewhere."""
+    from kaifang.access.queries import available_steps
+
+    set_review_chain(
+        session, actor=world.admin, organization_id=world.provider.id, chain="provider"
+    )
+    app = submitted(session, world)
+    assert app.review_chain == "provider"
+    service.accept_application(session, actor=world.officer, application_id=app.id)
+    assert available_steps(world.officer, app) == {"return", "decide"}
+    with pytest.raises(InvalidInput):
+        service.review_application(
+            session,
+            actor=world.officer,
+            application_id=app.id,
+            opinion="approve",
+            comment="同意开放",
+        )
+    app, grants = service.approve_application(session, actor=world.officer, application_id=app.id)
+    assert app.status == "active" and len(grants) == 1
+    record = session.scalars(
+        select(AuditRecord).where(AuditRecord.action == "organization.review_chain")
+    ).one()
+    assert record.details == {"from": None, "to": "provider"}
+
+
+def test_an_application_keeps_the_chain_it_was_submitted_under(
+    session: Session, world: World
+) -> None:
+    app = submitted(session, world)  # under the platform's provider → bureau chain
+    set_review_chain(
+        session, actor=world.admin, organization_id=world.provider.id, chain="provider"
+    )
+    service.accept_application(session, actor=world.officer, application_id=app.id)
+    with pytest.raises(PermissionDenied):
+        service.approve_application(session, actor=world.officer, application_id=app.id)
+    service.review_application(
+        session, actor=world.officer, application_id=app.id, opinion="approve", comment="同意开放"
+    )
+    service.approve_application(session, actor=world.reviewer, application_id=app.id)
+    assert app.status == "active"
+    later = submitted(session, world)
+    assert later.review_chain == "provider"
+    set_review_chain(session, actor=world.admin, organization_id=world.provider.id, chain=None)
+    assert submitted(session, world).review_chain is None
+
+
+def test_only_admins_of_the_region_choose_a_chain(session: Session, world: World) -> None:
+    for actor in (world.officer, world.reviewer, world.applicant):
+        with pytest.raises(PermissionDenied):
+            set_review_chain(
+                session, actor=actor, organization_id=world.provider.id, chain="provider"
+            )
+    with pytest.raises(InvalidInput):
+        set_review_chain(
+            session, actor=world.admin, organization_id=world.provider.id, chain="bureau"
+        )
+    assert world.provider.review_chain is None
 
 
 def test_grant_terms_must_stay_within_the_request(session: Session, world: World) -> None:

@@ -286,6 +286,8 @@ def submit_application(
     now = now or utcnow()
     app.submitted_at, app.accept_due = now, deadlines.accept_due_for(now, accept_working_days)
     app.accepted_at = app.decision_due = None
+    # The chain in force now is the one this application follows to the end.
+    app.review_chain = auth_service.get_organization(session, app.organization_id).review_chain
     transition(
         session,
         app,

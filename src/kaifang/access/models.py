@@ -79,6 +79,8 @@ class Application(Base):
     previous_grant_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     correction_request: Mapped[str] = mapped_column(Text, default="")
     decision_reason: Mapped[str] = mapped_column(Text, default="")
+    # The provider organization's review chain when submitted; None: the platform's setting.
+    review_chain: Mapped[str | None] = mapped_column(String(40), nullable=True)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

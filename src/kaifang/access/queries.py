@@ -13,7 +13,7 @@ from kaifang.access.applications import get_application, list_applications, targ
 from kaifang.access.grants import held_by
 from kaifang.access.grants import target_of as grant_target
 from kaifang.access.models import Application, Grant
-from kaifang.access.reviews import REVIEW_CHAIN
+from kaifang.access.reviews import REVIEW_CHAIN, chain_of
 from kaifang.auth.actor import Actor
 from kaifang.auth.policy import can
 from kaifang.catalog import service as catalog_service
@@ -83,6 +83,7 @@ def available_steps(
     actor: Actor, app: Application, chain: tuple[str, ...] = REVIEW_CHAIN
 ) -> set[str]:
     """The review steps ``actor`` may take on ``app`` now (accept, return, forward, decide)."""
+    chain = chain_of(app, chain)
     target = target_of(app)
     org_side = can(actor, "application.review_org", target)
     bureau_side = can(actor, "application.review_bureau", target)

@@ -2,7 +2,10 @@
 
 The review chain is configurable. The default, ``("provider", "bureau")``, has the provider
 organization's officer accept and review first and a bureau reviewer of the region decide;
-``("provider",)`` lets the provider officer decide right after accepting.
+``("provider",)`` lets the provider officer decide right after accepting. The platform's
+setting applies unless the provider organization chose its own (``set_review_chain``); an
+application follows the chain in force when it was submitted (``chain_of``), so changing an
+organization's chain never strands one mid-review.
 """
 
 from __future__ import annotations
@@ -22,17 +25,52 @@ from kaifang.access.applications import (
 from kaifang.access.grants import build_grant
 from kaifang.access.masking import MaskerFactory, default_masker_factory
 from kaifang.access.models import Application, Grant
-from kaifang.access.rules import DEFAULT_RULES
+from kaifang.access.rules import CHAIN_NAMES, DEFAULT_RULES, chain_named
 from kaifang.access.schemas import GrantTermsIn
 from kaifang.access.timeline import add_event
+from kaifang.audit import service as audit_service
+from kaifang.auth import service as auth_service
 from kaifang.auth.actor import SYSTEM, Actor
+from kaifang.auth.models import Organization
+from kaifang.auth.policy import Target
 from kaifang.auth.service import authorize
 from kaifang.db import raise_event, utcnow
 from kaifang.errors import InvalidInput
 from kaifang.events import Notification
 
 REVIEW_CHAIN: tuple[str, ...] = DEFAULT_RULES.review_chain
-CHAINS = {("provider", "bureau"), ("provider",)}
+CHAINS = set(CHAIN_NAMES.values())
+
+
+def chain_of(app: Application, default: tuple[str, ...] = REVIEW_CHAIN) -> tuple[str, ...]:
+    """The chain ``app`` follows: its organization's when it was submitted, else ``default``."""
+    return chain_named(app.review_chain, default)
+
+
+def set_review_chain(
+    session: Session, *, actor: Actor, organization_id: int, chain: str | None
+) -> Organization:
+    """Choose who decides an organization's applications; None returns to the platform's."""
+    org = auth_service.get_organization(session, organization_id)
+    authorize(
+        actor, "organization.manage", Target(organization_id=org.id, region_code=org.region_code)
+    )
+    if chain is not None and chain not in CHAIN_NAMES:
+        raise InvalidInput(
+            "审核流程须为 provider 或 provider,bureau (review chain must be provider or "
+            "provider,bureau)",
+            details={"field": "review_chain"},
+        )
+    before, org.review_chain = org.review_chain, chain
+    audit_service.record(
+        session,
+        action="organization.review_chain",
+        actor=actor,
+        object_type="organization",
+        object_id=org.id,
+        details={"from": before, "to": chain},
+    )
+    return org
 
 
 def _decider(chain: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
@@ -116,10 +154,10 @@ def review_application(
     chain: tuple[str, ...] = REVIEW_CHAIN,
 ) -> Application:
     """The provider's review opinion; forwards the application to the bureau for a decision."""
-    if chain[-1] != "bureau":
-        raise InvalidInput("当前审核流程无需转交 (the provider decides in this chain)")
     app = get_application(session, actor=actor, application_id=application_id)
     authorize(actor, "application.review_org", target_of(app))
+    if chain_of(app, chain)[-1] != "bureau":
+        raise InvalidInput("当前审核流程无需转交 (the provider decides in this chain)")
     if opinion not in ("approve", "reject"):
         raise InvalidInput("意见须为 approve 或 reject", details={"field": "opinion"})
     text = f"[{opinion}] " + _comment_required(comment)
@@ -157,8 +195,8 @@ def approve_application(
     masker_factory: MaskerFactory = default_masker_factory,
 ) -> tuple[Application, list[Grant]]:
     """Approve and create one grant per dataset (terms may narrow items, rows and channels)."""
-    action, states = _decider(chain)
     app = get_application(session, actor=actor, application_id=application_id)
+    action, states = _decider(chain_of(app, chain))
     authorize(actor, action, target_of(app))
     now = now or utcnow()
     terms = grants or [
@@ -210,8 +248,8 @@ def reject_application(
     now: dt.datetime | None = None,
 ) -> Application:
     """不予批准, with the reason the applicant will read."""
-    action, states = _decider(chain)
     app = get_application(session, actor=actor, application_id=application_id)
+    action, states = _decider(chain_of(app, chain))
     authorize(actor, action, target_of(app))
     app.decision_reason = _comment_required(reason, "reason")
     app.decided_at = now or utcnow()

@@ -32,6 +32,18 @@ class AccessRules:
         )
 
 
+# The review chains an organization may choose, by the name stored on it and its applications.
+CHAIN_NAMES: dict[str, tuple[str, ...]] = {
+    "provider,bureau": ("provider", "bureau"),
+    "provider": ("provider",),
+}
+
+
+def chain_named(name: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    """The chain stored as ``name`` (an organization's or an application's), else ``default``."""
+    return CHAIN_NAMES.get(name or "", default)
+
+
 # The Settings defaults, without reading the environment (model_construct skips it), so that
 # service functions called without explicit figures (tests, scripts) follow the documented ones.
 DEFAULT_RULES = AccessRules.from_settings(Settings.model_construct())

@@ -37,6 +37,9 @@ class Organization(Base):
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default="department")
     description: Mapped[str] = mapped_column(String(2000), default="")
+    # Who decides its conditional-open applications ("provider" or "provider,bureau");
+    # None: the platform's setting.
+    review_chain: Mapped[str | None] = mapped_column(String(40), nullable=True)
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -15,6 +15,7 @@ from kaifang.web.pages import (
     access,
     access_labels,
     access_review,
+    admin,
     developer_keys,
     feedback,
     harvest,
@@ -93,6 +94,8 @@ def _msgids() -> set[str]:
         feedback.FIELD_ERROR_MSGIDS,
         showcase.FIELD_ERROR_MSGIDS,
         workbench_data.LOAD_STATUS_MSGIDS,
+        admin.CHAIN_MSGIDS,
+        admin.NOTICES,
     ):
         found |= set(table.values())
     found |= {c.msgid for c in presenters.CHECKS}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -298,3 +299,47 @@ def test_admin_creates_users_and_sees_reset_instructions(
     assert missing_org.status_code == 422 and 'id="organization_id-error"' in missing_org.text
     reset = post_form(client, "/workbench/admin/demo-reset", {}, token_page="/workbench/admin")
     assert reset.status_code == 200 and "kaifang demo load" in reset.text
+
+
+def test_admin_chooses_who_decides_an_organizations_applications(
+    client: TestClient, session: Session, cast: Cast
+) -> None:
+    url = f"/workbench/admin/organizations/{cast.org.id}/review-chain"
+
+    def choose(value: str, token_page: str = "/workbench/admin") -> Any:
+        return post_form(client, url, {"review_chain": value}, token_page=token_page)
+
+    def stored() -> str | None:
+        session.expire_all()
+        return session.get(type(cast.org), cast.org.id).review_chain
+
+    sign_in(client, cast.admin)
+    page = get(client, "/workbench/admin").text
+    assert f'action="{url}"' in page and "平台设置（部门审核后由数据局决定）" in page
+    saved = choose("provider")
+    assert saved.status_code == 303 and saved.headers["location"].endswith("chain=saved")
+    assert stored() == "provider"
+    shown = get(client, saved.headers["location"]).text
+    assert "审核流程已保存。" in shown and '<option value="provider" selected>' in shown
+    bad = choose("bureau")
+    assert bad.status_code == 422 and "provider,bureau" in bad.text
+    assert choose("").status_code == 303 and stored() is None
+    sign_in(client, cast.officer)
+    assert choose("provider", token_page="/workbench").status_code == 403
+    assert stored() is None
+
+
+def test_review_chain_api(client: TestClient, session: Session, cast: Cast) -> None:
+    from tests.web.helpers import bearer
+
+    url = f"/api/v1/organizations/{cast.org.id}/review-chain"
+    admin = bearer(client, cast.admin)
+    done = client.put(url, json={"review_chain": "provider"}, headers=admin)
+    assert done.status_code == 200 and done.json()["review_chain"] == "provider"
+    assert client.get(f"/api/v1/organizations/{cast.org.id}").json()["review_chain"] == "provider"
+    assert client.put(url, json={"review_chain": "bureau"}, headers=admin).status_code == 422
+    cleared = client.put(url, json={"review_chain": None}, headers=admin)
+    assert cleared.status_code == 200 and cleared.json()["review_chain"] is None
+    officer = bearer(client, cast.officer)
+    assert client.put(url, json={"review_chain": "provider"}, headers=officer).status_code == 403
+    assert client.put(url, json={"review_chain": "provider"}).status_code == 401

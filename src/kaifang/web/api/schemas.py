@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -83,6 +84,7 @@ class OrganizationOut(BaseModel):
     region_code: str
     kind: str
     is_demo: bool
+    review_chain: str | None = None
 
 
 class OrganizationIn(BaseModel):
@@ -91,6 +93,14 @@ class OrganizationIn(BaseModel):
     region_code: str = Field(max_length=12, examples=["3310"])
     uscc: str | None = Field(default=None, max_length=18)
     kind: str = Field(default="department", max_length=20)
+
+
+class ReviewChainIn(BaseModel):
+    """Who decides the organization's conditional-open applications; null: the platform's."""
+
+    review_chain: Literal["provider", "provider,bureau"] | None = Field(
+        examples=["provider,bureau"]
+    )
 
 
 class AuditOut(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from kaifang.access import reviews as access_reviews
 from kaifang.auth import service as auth_service
 from kaifang.auth.actor import Actor
 from kaifang.web.api.schemas import (
@@ -11,6 +12,7 @@ from kaifang.web.api.schemas import (
     OrganizationOut,
     RegionIn,
     RegionOut,
+    ReviewChainIn,
     UserCreateIn,
     UserOut,
 )
@@ -72,6 +74,23 @@ def create_organization(
             region_code=body.region_code,
             uscc=body.uscc,
             kind=body.kind,
+        )
+        return OrganizationOut.model_validate(org)
+
+
+@router.put("/organizations/{org_id}/review-chain")
+def set_review_chain(
+    org_id: int,
+    body: ReviewChainIn,
+    request: Request,
+    actor: Actor = signed_in_policy("organization.manage"),
+) -> OrganizationOut:
+    """Choose who decides the organization's applications: its officer (`provider`) or a
+    bureau reviewer after its review (`provider,bureau`); null returns to the platform's
+    setting. Applications already submitted keep the chain they started with."""
+    with get_runtime(request).db.unit_of_work() as session:
+        org = access_reviews.set_review_chain(
+            session, actor=actor, organization_id=org_id, chain=body.review_chain
         )
         return OrganizationOut.model_validate(org)
 

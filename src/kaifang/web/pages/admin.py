@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from kaifang.access import reviews as access_reviews
 from kaifang.auth import service as auth_service
 from kaifang.auth.actor import ANONYMOUS, Actor
 from kaifang.auth.models import ROLES
@@ -17,6 +18,7 @@ from kaifang.catalog.vocabularies import terms
 from kaifang.errors import Conflict, InvalidInput, NotFound
 from kaifang.web.deps import get_runtime, signed_in_policy
 from kaifang.web.pages import lookups
+from kaifang.web.pages.access import rules
 from kaifang.web.pages.guards import redirect, require_role
 from kaifang.web.pages.presenters import Labels, page_locale
 from kaifang.web.templating import render
@@ -35,6 +37,14 @@ USER_FIELDS = {
 }
 
 
+# The review chains an organization may choose (access.rules.CHAIN_NAMES), as pages name them.
+CHAIN_MSGIDS = {
+    "provider": "The department's officer decides",
+    "provider,bureau": "The department reviews, the bureau decides",
+}
+NOTICES = {"saved": "Review chain saved."}
+
+
 class UserForm(BaseModel):
     """What the create-user form posts."""
 
@@ -51,7 +61,27 @@ def admin_page(request: Request, actor: Actor = signed_in_policy("user.manage"))
     """Users and roles, organizations and vocabularies of the admin's scope."""
     require_role(actor, ADMIN, "user.manage")
     created = request.query_params.get("created")
-    return _render(request, actor, UserForm(), {}, created=created)
+    notice = NOTICES.get(request.query_params.get("chain", ""), "")
+    return _render(request, actor, UserForm(), {}, created=created, notice=notice)
+
+
+@router.post("/workbench/admin/organizations/{org_id}/review-chain")
+def set_review_chain(
+    org_id: int,
+    request: Request,
+    review_chain: Annotated[str, Form(max_length=40)] = "",
+    actor: Actor = signed_in_policy("organization.manage"),
+) -> Response:
+    """Choose who decides an organization's applications (empty: the platform's setting)."""
+    require_role(actor, ADMIN, "organization.manage")
+    try:
+        with get_runtime(request).db.unit_of_work() as session:
+            access_reviews.set_review_chain(
+                session, actor=actor, organization_id=org_id, chain=review_chain or None
+            )
+    except InvalidInput as exc:
+        return _render(request, actor, UserForm(), {"review_chain": exc.message}, status_code=422)
+    return redirect("/workbench/admin", chain="saved")
 
 
 def _render(
@@ -61,6 +91,7 @@ def _render(
     errors: dict[str, str],
     *,
     created: str | None = None,
+    notice: str = "",
     status_code: int = 200,
 ) -> Response:
     with get_runtime(request).db.unit_of_work(write=False) as session:
@@ -75,6 +106,9 @@ def _render(
             "errors": errors,
             "created": created,
             "labels": Labels(session, page_locale(request)),
+            "chain_labels": CHAIN_MSGIDS,
+            "platform_chain": ",".join(rules(request).review_chain),
+            "notice": notice,
             **_tenancy(session, actor),
         }
         return render(request, "workbench/admin.html", context, status_code=status_code)
