@@ -225,3 +225,69 @@ def test_one_bad_record_fails_alone_with_its_reason(db: Database, settings: Sett
     entries = {e["identifier"]: e for e in run.report}
     assert "no usable title" in entries["x"]["reason"]
     assert entries["bus"]["notes"] == ["未匹配的领域 (unmapped theme): 天气"]
+
+
+@pytest.mark.parametrize("kind,path", [("ckan", ""), ("dcat", "/catalog.ttl")])
+def test_records_go_to_the_region_organization_named_as_their_publisher(
+    db: Database, settings: Settings, remote: SourceInstance, kind: str, path: str
+) -> None:
+    """A county platform's departments keep their own datasets in the city's catalogue."""
+    settings = _settings(settings, remote.host)
+    with db.unit_of_work() as session:
+        seed_vocabularies(session)
+        bureau = factories.organization(session, region_code="3310", name="台州市大数据发展管理局")
+        elsewhere = factories.organization(session, region_code="3302", name="宁波市某局")
+        source_id = service.create_source(
+            session,
+            actor=SYSTEM,
+            data=SourceIn(
+                name=f"county-{kind}",
+                kind=kind,
+                url=remote.url + path,
+                organization_id=bureau.id,
+                filters={"match_publishers": True},
+            ),
+        ).id
+        bureau_id, elsewhere_id = bureau.id, elsewhere.id
+
+    first = _run(db, settings, source_id)
+    assert _counts(first) == (3, 0, 0, 0, 0)
+    assert {d.organization_id for d in _harvested(db, source_id)} == {bureau_id}
+    assert all("椒江区交通运输局" in " ".join(e.get("notes", [])) for e in first.report)
+
+    # The department is registered in the city's catalogue (in the county, under the city).
+    with db.unit_of_work() as session:
+        department = factories.organization(session, region_code="331002", name="椒江区交通运输局")
+        department_id = department.id
+    moved = _run(db, settings, source_id)
+    assert _counts(moved) == (0, 3, 0, 0, 0)
+    datasets = _harvested(db, source_id)
+    assert {(d.organization_id, d.region_code) for d in datasets} == {(department_id, "331002")}
+    assert _counts(_run(db, settings, source_id)) == (0, 0, 3, 0, 0)
+    assert elsewhere_id not in {d.organization_id for d in datasets}
+
+
+def test_publishers_outside_the_sources_region_are_not_matched(
+    db: Database, settings: Settings, remote: SourceInstance
+) -> None:
+    settings = _settings(settings, remote.host)
+    with db.unit_of_work() as session:
+        seed_vocabularies(session)
+        bureau = factories.organization(session, region_code="331002", name="椒江区大数据中心")
+        # Same name, another county: not a department of the source's region.
+        factories.organization(session, region_code="331003", name="椒江区交通运输局")
+        source_id = service.create_source(
+            session,
+            actor=SYSTEM,
+            data=SourceIn(
+                name="county-strict",
+                kind="ckan",
+                url=remote.url,
+                organization_id=bureau.id,
+                filters={"match_publishers": True},
+            ),
+        ).id
+        bureau_id = bureau.id
+    run = _run(db, settings, source_id)
+    assert run.status == "succeeded", run.error
+    assert {d.organization_id for d in _harvested(db, source_id)} == {bureau_id}

@@ -26,12 +26,16 @@ def test_admin_registers_runs_and_reads_the_report(
     sign_in(client, cast.admin)
     page = get(client, "/workbench/harvest")
     assert page.status_code == 200 and "登记采集源" in page.text
+    assert 'name="match_publishers"' in page.text and "按发布机构归入" in page.text
     created = post_form(
-        client, "/workbench/harvest/sources", {**FORM, "organization_id": cast.org.id}
+        client,
+        "/workbench/harvest/sources",
+        {**FORM, "organization_id": cast.org.id, "match_publishers": "true"},
     )
     assert created.status_code == 303, created.text
     source = session.query(HarvestSource).filter_by(name="黄岩区平台").one()
     assert source.schedule == "weekly" and source.kind == "dcat"
+    assert source.filters["match_publishers"] is True
 
     listed = get(client, "/workbench/harvest?done=created").text
     assert "采集源已登记" in listed and "立即采集" in listed and "每周" in listed

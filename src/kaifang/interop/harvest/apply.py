@@ -7,6 +7,7 @@ the source answers for it. Every change is audited and left on the dataset's tra
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from kaifang.audit import service as audit_service
 from kaifang.auth.actor import Actor
+from kaifang.auth.models import Organization
 from kaifang.catalog import service as catalog_service
 from kaifang.catalog.models import Dataset, Resource
 from kaifang.catalog.schemas import DatasetIn
@@ -28,7 +30,11 @@ from kaifang.interop.harvest.records import HarvestedDataset, HarvestedResource
 
 @dataclass(frozen=True)
 class SourceSnapshot:
-    """What a run needs of its source, read once when the run starts."""
+    """What a run needs of its source, read once when the run starts.
+
+    ``publishers`` maps the names (and slugs) of the organizations in the source's region to
+    their id and region, when the source files records under their publisher.
+    """
 
     id: int
     name: str
@@ -37,9 +43,14 @@ class SourceSnapshot:
     organization_id: int
     region_code: str
     filters: dict[str, Any]
+    publishers: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, source: HarvestSource) -> SourceSnapshot:
+    def of(cls, source: HarvestSource, session: Session | None = None) -> SourceSnapshot:
+        filters = dict(source.filters or {})
+        publishers = {}
+        if session is not None and filters.get("match_publishers") is True:
+            publishers = publisher_index(session, source.region_code)
         return cls(
             source.id,
             source.name,
@@ -47,8 +58,30 @@ class SourceSnapshot:
             source.url,
             source.organization_id,
             source.region_code,
-            dict(source.filters or {}),
+            filters,
+            publishers,
         )
+
+    @property
+    def matches_publishers(self) -> bool:
+        return self.filters.get("match_publishers") is True
+
+    def home_of(self, record: HarvestedDataset) -> tuple[int, str, str]:
+        """The organization and region a record is filed under, and a note if its publisher
+        matched none of the region's organizations (it goes to the source's)."""
+        if not self.matches_publishers:
+            return self.organization_id, self.region_code, ""
+        for name in record.publisher:
+            found = self.publishers.get(name.strip())
+            if found is not None:
+                return found[0], found[1], ""
+        named = "、".join(record.publisher) or "（未注明）"
+        note = (
+            f"发布机构「{named}」不是本区域的机构，归入采集源的机构 "
+            f"(publisher {named!r} is not an organization of the region; filed under the "
+            "source's organization)"
+        )
+        return self.organization_id, self.region_code, note
 
     @property
     def actor(self) -> Actor:
@@ -80,6 +113,29 @@ class Outcome:
         if self.notes:
             out["notes"] = self.notes
         return out
+
+
+def publisher_index(session: Session, region_code: str) -> dict[str, tuple[int, str]]:
+    """Organizations of the region (and below) by name and by slug: id and region."""
+    orgs = session.scalars(
+        select(Organization).where(Organization.region_code.startswith(region_code))
+    ).all()
+    index: dict[str, tuple[int, str]] = {}
+    for org in orgs:
+        index.setdefault(org.slug, (org.id, org.region_code))
+    for org in orgs:  # names win over another organization's slug
+        index[org.name.strip()] = (org.id, org.region_code)
+    return index
+
+
+def record_digest(source: SourceSnapshot, record: HarvestedDataset) -> str:
+    """What decides "unchanged": the mapped fields, and the organization when matched by
+    publisher (so a record moves once its publisher's organization is registered)."""
+    digest = record.content_hash()
+    if not source.matches_publishers:
+        return digest
+    organization_id, _, _ = source.home_of(record)
+    return hashlib.sha256(f"{digest}:{organization_id}".encode()).hexdigest()
 
 
 def unchanged_links(session: Session, source_id: int) -> dict[tuple[str, str], int]:
@@ -123,7 +179,7 @@ def apply_record(
 ) -> Outcome:
     """Create, update or skip the local dataset of one record; raises domain errors."""
     link = find_link(session, source.id, record)
-    digest = record.content_hash()
+    digest = record_digest(source, record)
     key = record.stable_key or record.guid
     # A record found by its stable key under another id is an identifier change: an update.
     same = link is not None and link.guid == record.guid and link.content_hash == digest
@@ -133,12 +189,14 @@ def apply_record(
     mapped = map_fields(
         VocabularyIndex(session), record, source_name=source.name, domain_map=source.domain_map
     )
+    organization_id, region_code, note = source.home_of(record)
+    home = {"organization_id": organization_id, "region_code": region_code}
     if link is None:
-        dataset = _create(session, source, mapped.fields, code_template)
+        dataset = _create(session, source, {**mapped.fields, **home}, code_template)
         link = HarvestRecord(source_id=source.id, dataset_id=dataset.id, guid=record.guid)
         action = "created"
     else:
-        dataset = _update(session, source, link, mapped.fields)
+        dataset = _update(session, source, link, mapped.fields, home)
         action = "updated"
     link.guid, link.stable_key, link.content_hash = record.guid, record.stable_key, digest
     link.state, link.last_harvested_at = "active", utcnow()
@@ -146,17 +204,14 @@ def apply_record(
     _replace_resources(dataset, record.resources)
     session.flush()
     _audit(session, source, dataset, action, record)
-    return Outcome(action, key, record.title, dataset.id, notes=mapped.notes)
+    notes = [*mapped.notes, note] if note else mapped.notes
+    return Outcome(action, key, record.title, dataset.id, notes=notes)
 
 
 def _create(
     session: Session, source: SourceSnapshot, fields: dict[str, Any], code_template: str
 ) -> Dataset:
-    data = DatasetIn(
-        organization_id=source.organization_id,
-        region_code=source.region_code,
-        **{k: v for k, v in fields.items() if k != "grade"},
-    )
+    data = DatasetIn(**{k: v for k, v in fields.items() if k != "grade"})
     dataset = catalog_service.create_dataset(
         session, actor=source.actor, data=data, code_template=code_template
     )
@@ -166,13 +221,22 @@ def _create(
 
 
 def _update(
-    session: Session, source: SourceSnapshot, link: HarvestRecord, fields: dict[str, Any]
+    session: Session,
+    source: SourceSnapshot,
+    link: HarvestRecord,
+    fields: dict[str, Any],
+    home: dict[str, Any],
 ) -> Dataset:
     dataset = session.get(Dataset, link.dataset_id)
     if dataset is None:  # the foreign key cascades, so only a concurrent delete gets here
         raise LookupError(f"dataset {link.dataset_id} vanished")
+    if source.matches_publishers and dataset.organization_id != home["organization_id"]:
+        fields = {**fields, **home}  # its publisher's organization was registered meanwhile
     changes = {k: v for k, v in fields.items() if getattr(dataset, k) != v}
     catalog_service.apply_changes(session, dataset=dataset, changes=changes, actor=source.actor)
+    if "organization_id" in changes:
+        session.flush()
+        session.refresh(dataset, ["organization"])
     dataset.last_updated_at = utcnow()
     if link.state == "deleted" and dataset.status == "withdrawn":
         _publish(session, source, dataset, "harvest_restore")

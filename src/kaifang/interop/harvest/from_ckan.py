@@ -173,4 +173,13 @@ def map_package(package: dict[str, Any], base: str) -> HarvestedDataset:
         contact_email=text_of(package.get("maintainer_email") or package.get("author_email"), 200),
         source_url=text_of(package.get("url"), 2000) or f"{base.rstrip('/')}/dataset/{name}",
         resources=resources,
+        publisher=_publisher(package.get("organization")),
     )
+
+
+def _publisher(organization: Any) -> tuple[str, ...]:
+    """The package's organization as names to match: its title, then its short name."""
+    if not isinstance(organization, dict):
+        return ()
+    names = (text_of(organization.get(k), 200) for k in ("title", "name"))
+    return tuple(dict.fromkeys(n for n in names if n))

@@ -14,7 +14,7 @@ from urllib.parse import unquote, urljoin
 
 from defusedxml import ElementTree as SafeXML
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, SKOS
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS
 from rdflib.term import Node
 
 from kaifang.catalog.quality import STANDARD_LICENCES
@@ -234,4 +234,12 @@ def map_dataset(graph: Graph, node: Node) -> HarvestedDataset:
         contact_email=contact_email,
         source_url=str(landing or (guid if guid.startswith("http") else ""))[:2000],
         resources=_resources(graph, node),
+        publisher=_publisher(graph, node),
     )
+
+
+def _publisher(graph: Graph, node: Node) -> tuple[str, ...]:
+    """The ``dct:publisher`` agent's ``foaf:name``, to match against our organizations."""
+    agent = _one(graph, node, DCTERMS.publisher)
+    name = _text(graph, agent, FOAF.name, 200) if agent is not None else ""
+    return (name,) if name else ()

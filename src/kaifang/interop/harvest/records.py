@@ -46,10 +46,16 @@ class HarvestedDataset:
     contact_email: str = ""
     source_url: str = ""
     resources: tuple[HarvestedResource, ...] = field(default_factory=tuple)
+    # The publishing organization's names at the source (title, then short name), matched to
+    # our organizations when the source asks for it. Not in the content hash: the matched
+    # organization is (``apply.record_digest``).
+    publisher: tuple[str, ...] = ()
 
     def content_hash(self) -> str:
         """SHA-256 of the mapped fields: a source change we do not map never counts as an update."""
-        text = json.dumps(asdict(self), ensure_ascii=False, sort_keys=True, default=str)
+        fields = asdict(self)
+        del fields["publisher"]
+        text = json.dumps(fields, ensure_ascii=False, sort_keys=True, default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

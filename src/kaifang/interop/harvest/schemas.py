@@ -12,13 +12,15 @@ Schedule = Literal["manual", "daily", "weekly"]
 
 
 class SourceFilters(BaseModel):
-    """Optional filters: CKAN ``q``/``fq`` and a map from remote group/theme names to domains."""
+    """Optional filters: CKAN ``q``/``fq``, a map from remote group/theme names to domains, and
+    whether records go to the organization of the region named as their publisher."""
 
     model_config = ConfigDict(extra="forbid")
 
     q: str = Field(default="", max_length=1000)
     fq: str = Field(default="", max_length=1000)
     domain_map: dict[str, str] = Field(default_factory=dict, max_length=200)
+    match_publishers: bool = False
 
 
 class SourceIn(BaseModel):

@@ -21,6 +21,7 @@ from kaifang.interop.harvest.apply import (
     Outcome,
     SourceSnapshot,
     apply_record,
+    record_digest,
     touch_links,
     unchanged_links,
     withdraw_missing,
@@ -62,7 +63,7 @@ def _start(db: Database, run_id: int) -> SourceSnapshot:
         if run is None or source is None:
             raise NotFound("采集任务不存在 (harvest run not found)")
         run.status, run.started_at, run.error = "running", utcnow(), ""
-        return SourceSnapshot.of(source)
+        return SourceSnapshot.of(source, session)
 
 
 def _fail(db: Database, run_id: int, reason: str) -> None:
@@ -142,7 +143,9 @@ def _apply_all(
         unchanged = unchanged_links(session, source.id)
     outcomes: list[Outcome] = []
     for position, record in enumerate(records, 1):
-        outcomes.append(_skip_unchanged(unchanged, record) or _apply_one(ctx, source, record))
+        outcomes.append(
+            _skip_unchanged(source, unchanged, record) or _apply_one(ctx, source, record)
+        )
         if position % 25 == 0:
             done = f"已处理 {position}/{len(records)} (applied)"
             ctx.progress(40.0 + 55.0 * position / len(records), done)
@@ -153,11 +156,13 @@ def _apply_all(
     return _finish(ctx.db, run_id, outcomes)
 
 
-def _skip_unchanged(unchanged: dict[tuple[str, str], int], record: Mapped) -> Outcome | None:
+def _skip_unchanged(
+    source: SourceSnapshot, unchanged: dict[tuple[str, str], int], record: Mapped
+) -> Outcome | None:
     """Unchanged records need no transaction of their own (most records of most runs)."""
     if isinstance(record, FailedRecord):
         return None
-    dataset_id = unchanged.get((record.guid, record.content_hash()))
+    dataset_id = unchanged.get((record.guid, record_digest(source, record)))
     if dataset_id is None:
         return None
     return Outcome("unchanged", record.stable_key or record.guid, record.title, dataset_id)

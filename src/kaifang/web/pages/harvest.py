@@ -55,6 +55,7 @@ class SourceForm(BaseModel):
     organization_id: str = Field(default="", max_length=20)
     schedule: str = Field(default="manual", max_length=10)
     fq: str = Field(default="", max_length=1000)
+    match_publishers: bool = False
 
 
 @router.get(HOME)
@@ -109,7 +110,7 @@ def _source_in(form: SourceForm) -> SourceIn:
         url=form.url,
         organization_id=int(form.organization_id) if form.organization_id.isdigit() else 0,
         schedule=form.schedule,  # type: ignore[arg-type]
-        filters=SourceFilters(fq=form.fq.strip()),
+        filters=SourceFilters(fq=form.fq.strip(), match_publishers=form.match_publishers),
     )
 
 
