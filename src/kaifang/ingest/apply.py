@@ -96,8 +96,7 @@ def _select_sql(
         for s in specs
     )
     where = f"WHERE {' AND '.join(filters)}" if filters else ""
-    # Ordered: past one row group, DuckDB returned typed columns in another order.
-    return f"SELECT {outputs} FROM (SELECT {inner} FROM {staging.table}) {where} ORDER BY _kf_rowid"
+    return f"SELECT {outputs} FROM (SELECT {inner} FROM {staging.table}) {where}"
 
 
 def _inner_select(

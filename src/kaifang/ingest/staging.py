@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kaifang.ingest.casts import quote_ident
+from kaifang.ingest.duck import ORDERED
 from kaifang.ingest.encodings import nul_error
 from kaifang.ingest.options import IngestOptions
 from kaifang.ingest.problems import human_bytes, invalid, too_large
@@ -57,7 +58,7 @@ def as_staging(source: Staging | pa.Table) -> Staging:
     """``source`` itself, or an Arrow table of text columns staged in a private connection."""
     if isinstance(source, Staging):
         return source
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config=dict(ORDERED))
     renamed = source.rename_columns([column_id(i) for i in range(source.num_columns)])
     text = renamed.cast(pa.schema([(n, pa.string()) for n in renamed.schema.names]))
     con.register("_kf_source", text)
