@@ -168,6 +168,7 @@ def test_review_chain_in_forms_down_to_a_narrower_grant(
     assert f"/workbench/applications/{app_id}" in queue.text
     detail = get(client, f"/workbench/applications/{app_id}")
     assert f'action="/workbench/applications/{app_id}/accept"' in detail.text
+    assert "审核流程：部门审核后由数据局决定" in detail.text
     assert _step(client, app_id, "return", reason="请补充安全措施细节").status_code == 303
     assert _load(session, app_id).status == "returned"
 

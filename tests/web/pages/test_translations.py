@@ -94,7 +94,7 @@ def _msgids() -> set[str]:
         feedback.FIELD_ERROR_MSGIDS,
         showcase.FIELD_ERROR_MSGIDS,
         workbench_data.LOAD_STATUS_MSGIDS,
-        admin.CHAIN_MSGIDS,
+        access_labels.CHAIN_MSGIDS,
         admin.NOTICES,
     ):
         found |= set(table.values())

@@ -18,6 +18,11 @@ STATUS_MSGIDS = {
     "withdrawn": "Withdrawn",
     "suspended": "Suspended",
 }
+# The review chains (access.rules.CHAIN_NAMES): who decides an application.
+CHAIN_MSGIDS = {
+    "provider": "The department's officer decides",
+    "provider,bureau": "The department reviews, the bureau decides",
+}
 ACTION_MSGIDS = {
     "create": "Draft created",
     "edit": "Edited",

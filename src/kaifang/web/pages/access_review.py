@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from kaifang.access import service
+from kaifang.access.reviews import chain_of
 from kaifang.auth.actor import Actor
 from kaifang.errors import Conflict, DomainError, InvalidInput
 from kaifang.web.deps import signed_in_policy
@@ -21,7 +22,7 @@ from kaifang.web.pages.access_forms import (
     grant_summary,
     read_grant_terms,
 )
-from kaifang.web.pages.access_labels import page_labels
+from kaifang.web.pages.access_labels import CHAIN_MSGIDS, page_labels
 from kaifang.web.pages.guards import STAFF_ROLES, error_status, redirect, require_role
 from kaifang.web.templating import render
 
@@ -68,6 +69,7 @@ def _detail(
         app = service.get_application(session, actor=actor, application_id=application_id)
         context |= {
             "steps": service.available_steps(actor, app, chain),
+            "decided_by": CHAIN_MSGIDS[",".join(chain_of(app, chain))],
             "grant_forms": grant_defaults(app, context["items"]),
             "notice": DONE.get(_done(request)),
             "error": error,

@@ -19,6 +19,7 @@ from kaifang.errors import Conflict, InvalidInput, NotFound
 from kaifang.web.deps import get_runtime, signed_in_policy
 from kaifang.web.pages import lookups
 from kaifang.web.pages.access import rules
+from kaifang.web.pages.access_labels import CHAIN_MSGIDS
 from kaifang.web.pages.guards import redirect, require_role
 from kaifang.web.pages.presenters import Labels, page_locale
 from kaifang.web.templating import render
@@ -37,11 +38,6 @@ USER_FIELDS = {
 }
 
 
-# The review chains an organization may choose (access.rules.CHAIN_NAMES), as pages name them.
-CHAIN_MSGIDS = {
-    "provider": "The department's officer decides",
-    "provider,bureau": "The department reviews, the bureau decides",
-}
 NOTICES = {"saved": "Review chain saved."}
 
 
@@ -106,7 +102,7 @@ def _render(
             "errors": errors,
             "created": created,
             "labels": Labels(session, page_locale(request)),
-            "chain_labels": CHAIN_MSGIDS,
+            "chain_labels": CHAIN_MSGIDS,  # the chains an organization may choose
             "platform_chain": ",".join(rules(request).review_chain),
             "notice": notice,
             **_tenancy(session, actor),
