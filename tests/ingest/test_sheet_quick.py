@@ -262,6 +262,21 @@ def test_head_workbook_declines_what_it_does_not_handle(tmp_path):
     assert head_workbook(long_rows, 31) is None  # 31 rows are not within the first 8 MB
 
 
+def test_absolute_relationship_targets_are_followed(tmp_path):
+    """Some writers name parts from the package root ("/xl/worksheets/sheet1.xml")."""
+    path = _book(tmp_path / "t.xlsx", _plain_table)
+    with zipfile.ZipFile(path) as source:
+        members = {name: source.read(name) for name in source.namelist()}
+    rels = "xl/_rels/workbook.xml.rels"
+    members[rels] = members[rels].replace(b'Target="worksheets/', b'Target="/xl/worksheets/')
+    members[rels] = members[rels].replace(b'Target="sharedStrings', b'Target="/xl/sharedStrings')
+    assert b'Target="/xl/worksheets/' in members[rels]
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in members.items():
+            target.writestr(name, data)
+    _assert_same(path)
+
+
 def test_prefixed_sheet_xml_is_closed_with_its_prefix(tmp_path):
     ns = 'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     rows = "".join(

@@ -59,7 +59,7 @@ def _build(package: zipfile.ZipFile, rows: int) -> bytes:
     parts: dict[str, bytes] = {}
     shared, needed = None, 0
     for kind, target in _relationships(package, workbook_rels):
-        part = posixpath.normpath(posixpath.join(posixpath.dirname(workbook), target))
+        part = _part_name(workbook, target)
         if part not in names:
             continue
         if kind.endswith("/sharedStrings"):
@@ -85,6 +85,13 @@ def _office_document(package: zipfile.ZipFile) -> str:
         if kind.endswith(_OFFICE_DOCUMENT):
             return posixpath.normpath(target.lstrip("/"))
     raise _NotPlain("no office document")
+
+
+def _part_name(source: str, target: str) -> str:
+    """A relationship's target as a package part name (targets may be absolute: "/xl/...")."""
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
 
 
 def _rels_path(part: str) -> str:
