@@ -217,7 +217,7 @@ def test_jsonp_wraps_get_responses_as_an_anonymous_visitor(
     assert ids == {r["id"] for r in anonymous}
     missing = client.get(f"{A}/package_show", params={"id": "nope", "callback": "cb"})
     assert missing.status_code == 404 and missing.text.startswith("/**/cb(")
-    for bad in ("alert(1)//", "a b", "cb;x", "1cb", "x" * 101):
+    for bad in ("alert(1)//", "a b", "cb;x", "1cb", "x" * 101, "cb回调", "a..b"):
         refused = client.get(f"{A}/package_list", params={"callback": bad})
         assert refused.status_code == 400 and "callback" in refused.json()
     posted = client.post(f"{A}/package_list?callback=cb", json={})

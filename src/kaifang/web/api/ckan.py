@@ -36,7 +36,7 @@ log = logging.getLogger("kaifang.web.ckan")
 router = APIRouter(tags=["ckan"])
 POST_ONLY = "Bad request: JSON Error: Invalid request. Please use POST method for your request"
 # A JSONP callback: a dotted JavaScript name, nothing that could close the call or the script.
-_CALLBACK = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
+_CALLBACK = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*", re.ASCII)
 _MAX_CALLBACK = 100
 
 
