@@ -39,6 +39,7 @@ def test_admin_registers_runs_and_reads_the_report(
 
     listed = get(client, "/workbench/harvest?done=created").text
     assert "采集源已登记" in listed and "立即采集" in listed and "每周" in listed
+    assert '<span class="badge badge-muted">按发布机构归入</span>' in listed
     started = post_form(client, f"/workbench/harvest/sources/{source.id}/run", {})
     assert started.status_code == 303
     run = session.query(HarvestRun).filter_by(source_id=source.id).one()
