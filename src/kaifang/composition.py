@@ -20,6 +20,7 @@ TASK_MODULES = (
     "kaifang.search.tasks",
     "kaifang.interop.harvest.tasks",
     "kaifang.governance.tasks",
+    "kaifang.interop.links",
 )
 
 

@@ -79,6 +79,8 @@ class Settings(BaseSettings):
 
     harvest_trusted_hosts: list[str] = Field(default_factory=list)
     harvest_max_page_bytes: int = 20 * 1024 * 1024
+    link_check_interval_days: int = Field(default=7, ge=1)
+    link_check_batch: int = Field(default=500, ge=1)
 
     @model_validator(mode="after")
     def _refuse_insecure_secrets(self) -> Settings:

@@ -130,6 +130,10 @@ class Resource(Base):
     current_version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A link (no loaded version): the last check of its URL (interop.links); None: never.
+    link_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    link_detail: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    link_checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     dataset: Mapped[Dataset] = relationship(back_populates="resources")
     versions: Mapped[list[ResourceVersion]] = relationship(

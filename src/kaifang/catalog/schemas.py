@@ -157,6 +157,9 @@ class ResourceOut(BaseModel):
     created_at: dt.datetime
     modified_at: dt.datetime
     versions: list[ResourceVersionOut] = []
+    link_status: str | None = None
+    link_detail: str = ""
+    link_checked_at: dt.datetime | None = None
 
 
 class OrganizationRef(BaseModel):
