@@ -121,3 +121,14 @@ def test_the_dataset_page_shows_links_and_their_state(client: TestClient, sessio
     assert resource["link_status"] == "broken"
     dataset_row = session.scalars(select(Dataset).where(Dataset.id == dataset.id)).one()
     assert dataset_row.resources[-1].link_status == "broken"
+
+
+def test_a_run_stops_at_its_time_limit(db: Database, settings: Settings) -> None:
+    with db.unit_of_work() as session:
+        first = _link(session, "http://10.0.0.8/a.csv")
+    assert links.check_links(db, settings, run_seconds=-1.0) == {
+        "ok": 0,
+        "broken": 0,
+        "unchecked": 0,
+    }
+    assert _state(db, first)[0] is None  # left for the next run
