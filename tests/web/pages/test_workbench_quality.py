@@ -26,3 +26,28 @@ def test_edit_page_lists_what_to_fix(client: TestClient, session: Session, cast:
     assert "What to fix" in english and "Add keywords people would search for." in english
     new_form = get(client, "/workbench/datasets/new").text
     assert "待改进项" not in new_form  # nothing saved yet, nothing to score
+
+
+def test_edit_page_lists_broken_links(client: TestClient, session: Session, cast: Cast) -> None:
+    from kaifang.catalog.models import Resource
+    from kaifang.db import utcnow
+
+    officer = auth_service.actor_for(auth_service.find_user(session, cast.officer))
+    draft = factories.dataset(session, actor=officer)
+    draft.resources.append(
+        Resource(
+            name="来源链接",
+            url="https://data.example.gov.cn/gone.csv",
+            link_status="broken",
+            link_detail="远程服务器返回 HTTP 404 (the remote server answered HTTP 404)",
+            link_checked_at=utcnow(),
+        )
+    )
+    draft.resources.append(
+        Resource(name="好链接", url="https://x.example/ok.csv", link_status="ok")
+    )
+    session.commit()
+    sign_in(client, cast.officer)
+    html = get(client, f"/workbench/datasets/{draft.id}/edit").text
+    assert "失效链接" in html and "gone.csv" in html and "HTTP 404" in html
+    assert "ok.csv" not in html.split("失效链接", 1)[1].split("</ul>", 1)[0]

@@ -216,6 +216,8 @@ def _quality_context(dataset: Dataset | None) -> dict[str, Any]:
         "quality": quality.assess(dataset),
         "rating_labels": quality.RATING_LABELS,
         "dimension_labels": quality.DIMENSION_LABELS,
+        # Links the daily check found broken (interop.links): for the editor to fix.
+        "broken_links": [r for r in dataset.resources if r.link_status == "broken"],
     }
 
 
