@@ -125,3 +125,18 @@ def published_dataset(session: Session, *, org: Organization | None = None, **ov
     workflow.publish_dataset(session, actor=SYSTEM, dataset_id=ds.id)
     session.flush()
     return ds
+
+
+def broken_link(url: str, name: str = "来源链接"):  # type: ignore[no-untyped-def]
+    """A link resource the daily check found answering HTTP 404."""
+    from kaifang.catalog.models import Resource
+    from kaifang.db import utcnow
+
+    return Resource(
+        name=name,
+        kind="file",
+        url=url,
+        link_status="broken",
+        link_detail="远程服务器返回 HTTP 404 (the remote server answered HTTP 404)",
+        link_checked_at=utcnow(),
+    )

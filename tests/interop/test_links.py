@@ -101,16 +101,7 @@ def test_the_check_is_a_daily_job() -> None:
 def test_the_dataset_page_shows_links_and_their_state(client: TestClient, session: Session) -> None:
     seed_vocabularies(session)
     dataset = factories.published_dataset(session)
-    dataset.resources.append(
-        Resource(
-            name="来源链接",
-            kind="file",
-            url="https://data.example.gov.cn/files/a.csv",
-            link_status="broken",
-            link_detail="远程服务器返回 HTTP 404 (the remote server answered HTTP 404)",
-            link_checked_at=utcnow(),
-        )
-    )
+    dataset.resources.append(factories.broken_link("https://data.example.gov.cn/files/a.csv"))
     session.commit()
     page = client.get(f"/datasets/{dataset.id}").text
     assert 'href="https://data.example.gov.cn/files/a.csv"' in page

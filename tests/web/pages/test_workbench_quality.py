@@ -30,19 +30,10 @@ def test_edit_page_lists_what_to_fix(client: TestClient, session: Session, cast:
 
 def test_edit_page_lists_broken_links(client: TestClient, session: Session, cast: Cast) -> None:
     from kaifang.catalog.models import Resource
-    from kaifang.db import utcnow
 
     officer = auth_service.actor_for(auth_service.find_user(session, cast.officer))
     draft = factories.dataset(session, actor=officer)
-    draft.resources.append(
-        Resource(
-            name="来源链接",
-            url="https://data.example.gov.cn/gone.csv",
-            link_status="broken",
-            link_detail="远程服务器返回 HTTP 404 (the remote server answered HTTP 404)",
-            link_checked_at=utcnow(),
-        )
-    )
+    draft.resources.append(factories.broken_link("https://data.example.gov.cn/gone.csv"))
     draft.resources.append(
         Resource(name="好链接", url="https://x.example/ok.csv", link_status="ok")
     )
