@@ -3,7 +3,7 @@
 Usage: ``python bench/ingest/generate.py [OUT_DIR] [--rows N] [--xlsx-rows N]``.
 The data are synthetic and seeded, so every run produces the same files. The XLSX is written
 three times: with inline strings (``rows.xlsx``), with shared strings (``rows-shared.xlsx``)
-and with shared strings and "—" placeholders in the amount column (``rows-mixed.xlsx``).
+and with shared strings and "—" marks for missing amounts (``rows-mixed.xlsx``).
 """
 
 from __future__ import annotations
@@ -71,12 +71,12 @@ def write_csv(path: Path, rows: int, encoding: str) -> Path:
 
 
 def write_xlsx(
-    path: Path, rows: int, *, shared_strings: bool = False, placeholders: bool = False
+    path: Path, rows: int, *, shared_strings: bool = False, missing_marks: bool = False
 ) -> Path:
     """Write ``rows`` data rows to one sheet; numbers are numeric cells, codes are text.
 
     By default strings are inline (XlsxWriter's ``constant_memory``); ``shared_strings`` writes
-    them to ``sharedStrings.xml`` as Excel and WPS do. ``placeholders`` puts "—" text in the
+    them to ``sharedStrings.xml`` as Excel and WPS do. ``missing_marks`` puts "—" text in the
     amount column every 997th row, as departments mark missing figures (a column mixing
     numbers and text).
     """
@@ -87,7 +87,7 @@ def write_xlsx(
     numeric = {5, 6, 7, 8}
     for r, row in enumerate(_rows(rows), start=1):
         for c, value in enumerate(row):
-            if placeholders and c == 5 and r % 997 == 0:
+            if missing_marks and c == 5 and r % 997 == 0:
                 sheet.write_string(r, c, "—")
             elif c in numeric:
                 sheet.write_number(r, c, float(value))
@@ -112,7 +112,7 @@ def main() -> None:
     shared = write_xlsx(args.out / "rows-shared.xlsx", args.xlsx_rows, shared_strings=True)
     print(f"{shared}: {shared.stat().st_size / 1e6:.1f} MB")
     mixed = write_xlsx(
-        args.out / "rows-mixed.xlsx", args.xlsx_rows, shared_strings=True, placeholders=True
+        args.out / "rows-mixed.xlsx", args.xlsx_rows, shared_strings=True, missing_marks=True
     )
     print(f"{mixed}: {mixed.stat().st_size / 1e6:.1f} MB")
 

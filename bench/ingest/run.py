@@ -108,7 +108,7 @@ def ensure_inputs(data: Path, rows: int, xlsx_rows: int) -> dict[str, Path]:
     if not files["xlsx_shared"].exists():
         write_xlsx(files["xlsx_shared"], xlsx_rows, shared_strings=True)
     if not files["xlsx_mixed"].exists():
-        write_xlsx(files["xlsx_mixed"], xlsx_rows, shared_strings=True, placeholders=True)
+        write_xlsx(files["xlsx_mixed"], xlsx_rows, shared_strings=True, missing_marks=True)
     return files
 
 

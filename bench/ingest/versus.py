@@ -45,7 +45,7 @@ def input_file(data: Path, case: str) -> Path:
                 path,
                 100_000,
                 shared_strings=case != "xlsx",
-                placeholders=case == "xlsx_mixed",
+                missing_marks=case == "xlsx_mixed",
             )
         else:
             write_csv(path, 1_000_000, "utf-8" if case == "utf8" else "gb18030")
